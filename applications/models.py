@@ -1,0 +1,1 @@
+"""Rounds, applications, attachments and the review workflow (built by the intake and review issues)."""

@@ -1,0 +1,64 @@
+"""Forms of the accounts package (rendered with crispy-forms, Bootstrap 5)."""
+
+import django_filters
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent, District, Organisation
+
+
+class LoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("用户名或密码不正确。连续输错 5 次账户将被锁定 30 分钟。"),
+        "inactive": _("该账户已停用，请联系系统管理员。"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("用户名")
+        self.fields["password"].label = _("密码")
+
+
+class PortalPasswordChangeForm(PasswordChangeForm):
+    """Django's form; its labels and messages are already translated into Chinese."""
+
+
+class TokenForm(forms.Form):
+    token = forms.RegexField(
+        label=_("动态验证码"),
+        regex=r"^\s*\d{6}\s*$",
+        max_length=8,
+        error_messages={"invalid": _("请输入身份验证器应用显示的 6 位数字。")},
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_token(self):
+        return self.cleaned_data["token"].strip()
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("搜索"), method="search")
+    district = django_filters.ModelChoiceFilter(label=_("区县"), queryset=District.objects.all())
+    is_verified = django_filters.BooleanFilter(label=_("已认定"))
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "district", "is_verified"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(uscc__iexact=value.upper())) if value else queryset
+
+
+class AuditEventFilter(django_filters.FilterSet):
+    action = django_filters.CharFilter(label=_("事件"), lookup_expr="startswith")
+    actor_name = django_filters.CharFilter(label=_("操作人账号"))
+    target_id = django_filters.CharFilter(label=_("对象编号"))
+    since = django_filters.DateFilter(label=_("起始日期"), field_name="created_at", lookup_expr="date__gte")
+    until = django_filters.DateFilter(label=_("截止日期"), field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = AuditEvent
+        fields = ["action", "actor_name", "target_id", "since", "until"]

@@ -1,0 +1,86 @@
+"""Roles of the portal: one Django group per role, with the permissions the role holds.
+
+The table below is the single source of truth. Migrations call ``sync_role_groups`` (with historical models)
+so that a fresh database and an upgraded one hold the same groups; an app that adds permissions later adds a
+data migration calling it again.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ENTERPRISE = "enterprise", _("申报单位用户")
+    DISTRICT_REVIEWER = "district_reviewer", _("区县初审人员")
+    CITY_REVIEWER = "city_reviewer", _("市级复审人员")
+    CITY_APPROVER = "city_approver", _("市级审批人员")
+    FINANCE_MAKER = "finance_maker", _("财务经办人员")
+    FINANCE_CHECKER = "finance_checker", _("财务复核人员")
+    AUDITOR = "auditor", _("审计监督人员（只读）")
+    ADMINISTRATOR = "administrator", _("系统管理员")
+
+
+# Bureau and finance roles: two-factor login is compulsory for them.
+STAFF_ROLES = frozenset(Role) - {Role.ENTERPRISE}
+
+# Roles that may look but never change anything (every unsafe HTTP method is refused).
+READ_ONLY_ROLES = frozenset({Role.AUDITOR})
+
+# role -> permissions ("app_label.codename"). Custom permissions are declared on accounts.User.
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.ENTERPRISE: ("accounts.apply",),
+    Role.DISTRICT_REVIEWER: (
+        "accounts.review_district",
+        "accounts.verify_organisation",
+        "accounts.view_organisation",
+    ),
+    Role.CITY_REVIEWER: ("accounts.review_city", "accounts.view_organisation", "accounts.view_dashboard"),
+    Role.CITY_APPROVER: ("accounts.approve_city", "accounts.view_organisation", "accounts.view_dashboard"),
+    Role.FINANCE_MAKER: ("accounts.make_payments", "accounts.view_organisation", "accounts.view_dashboard"),
+    Role.FINANCE_CHECKER: ("accounts.check_payments", "accounts.view_organisation", "accounts.view_dashboard"),
+    Role.AUDITOR: (
+        "accounts.view_all",
+        "accounts.view_organisation",
+        "accounts.view_auditevent",
+        "accounts.view_dashboard",
+    ),
+    Role.ADMINISTRATOR: (
+        "accounts.manage_portal",
+        "accounts.view_all",
+        "accounts.verify_organisation",
+        "accounts.view_organisation",
+        "accounts.add_organisation",
+        "accounts.change_organisation",
+        "accounts.view_district",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_auditevent",
+        "accounts.view_dashboard",
+    ),
+}
+
+# Where each role lands after login (URL names).
+ROLE_HOME = {
+    Role.ENTERPRISE: "enterprise-home",
+    Role.DISTRICT_REVIEWER: "district-home",
+    Role.CITY_REVIEWER: "city-review-home",
+    Role.CITY_APPROVER: "approval-home",
+    Role.FINANCE_MAKER: "finance-home",
+    Role.FINANCE_CHECKER: "finance-check-home",
+    Role.AUDITOR: "audit-events",
+    Role.ADMINISTRATOR: "admin-home",
+}
+
+
+def sync_role_groups(apps) -> None:
+    """Create one group per role and give it exactly the permissions of the table that exist so far."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        wanted = []
+        for dotted in perms:
+            app_label, codename = dotted.split(".")
+            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)

@@ -1,0 +1,135 @@
+"""Landing pages per role, organisations and the audit trail."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import AuditEventFilter, OrganisationFilter
+from .permissions import permission_required, role_required
+from .roles import ROLE_HOME, Role
+
+PAGE_SIZE = 50
+
+
+@login_required
+def home(request):
+    """Send each user to the landing page of their role."""
+    role = request.user.role
+    if role is None:
+        return render(request, "home/no_role.html", status=403)
+    return redirect(ROLE_HOME[role])
+
+
+@role_required(Role.ENTERPRISE)
+def enterprise_home(request):
+    organisation = request.user.organisation
+    return render(request, "home/enterprise.html", {"organisation": organisation})
+
+
+@role_required(Role.DISTRICT_REVIEWER)
+def district_home(request):
+    pending = selectors.organisations_visible_to(request.user).filter(is_verified=False)
+    return render(request, "home/district.html", {"pending_organisations": pending[:PAGE_SIZE]})
+
+
+def _staff_home(template):
+    def view(request):
+        return render(request, template)
+
+    return view
+
+
+city_review_home = role_required(Role.CITY_REVIEWER)(_staff_home("home/city_review.html"))
+approval_home = role_required(Role.CITY_APPROVER)(_staff_home("home/approval.html"))
+finance_home = role_required(Role.FINANCE_MAKER)(_staff_home("home/finance.html"))
+finance_check_home = role_required(Role.FINANCE_CHECKER)(_staff_home("home/finance_check.html"))
+admin_home = role_required(Role.ADMINISTRATOR)(_staff_home("home/admin.html"))
+
+
+@permission_required("accounts.view_organisation")
+def organisation_list(request):
+    filterset = OrganisationFilter(request.GET, queryset=selectors.organisations_visible_to(request.user))
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/organisation_list.html", {"filter": filterset, "page": page})
+
+
+@login_required
+def organisation_detail(request, pk):
+    organisation = get_object_or_404(selectors.organisations_visible_to(request.user), pk=pk)
+    return render(request, "accounts/organisation_detail.html", {"organisation": organisation})
+
+
+@require_POST
+@permission_required("accounts.verify_organisation")
+def organisation_verify(request, pk):
+    organisation = get_object_or_404(selectors.organisations_visible_to(request.user), pk=pk)
+    try:
+        services.organisation_verify(organisation=organisation, by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(request, _("已认定申报单位“%(name)s”，该单位现在可以提交申报。") % {"name": organisation.name})
+    return redirect("organisation-detail", pk=pk)
+
+
+@permission_required("accounts.view_auditevent")
+def audit_event_list(request):
+    filterset = AuditEventFilter(request.GET, queryset=selectors.audit_events())
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_event_list.html", {"filter": filterset, "page": page})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@permission_required("accounts.view_auditevent")
+def audit_event_export(request):
+    """Stream the filtered audit trail as CSV (UTF-8 with BOM so that Excel shows the Chinese); the export is audited."""
+    filterset = AuditEventFilter(request.GET, queryset=selectors.audit_events())
+    services.audit_record(
+        action="audit.export", actor=request.user, request=request, data={"filters": request.GET.dict()}
+    )
+    writer = csv.writer(_Echo())
+    header = [
+        _("时间"),
+        _("操作人账号"),
+        _("事件"),
+        _("对象类型"),
+        _("对象编号"),
+        _("原状态"),
+        _("新状态"),
+        _("理由"),
+        _("IP 地址"),
+    ]
+
+    def rows():
+        yield "\ufeff" + writer.writerow(header)
+        for event in filterset.qs.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                    event.actor_name,
+                    event.action,
+                    event.target_type,
+                    event.target_id,
+                    event.from_state,
+                    event.to_state,
+                    event.reason,
+                    event.ip_address or "",
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-events.csv"'
+    return response

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from huzhou_craftsman.accounts import views as account_views
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("accounts/", include("huzhou_craftsman.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("enterprise/", account_views.enterprise_home, name="enterprise-home"),
+    path("review/district/", account_views.district_home, name="district-home"),
+    path("review/city/", account_views.city_review_home, name="city-review-home"),
+    path("review/approval/", account_views.approval_home, name="approval-home"),
+    path("finance/", account_views.finance_home, name="finance-home"),
+    path("finance/check/", account_views.finance_check_home, name="finance-check-home"),
+    path("audit/events/", account_views.audit_event_list, name="audit-events"),
+    path("audit/events/export.csv", account_views.audit_event_export, name="audit-events-export"),
+    path("manage/", account_views.admin_home, name="admin-home"),
+    path("organisations/", account_views.organisation_list, name="organisation-list"),
+    path("organisations/<int:pk>/", account_views.organisation_detail, name="organisation-detail"),
+    path("organisations/<int:pk>/verify/", account_views.organisation_verify, name="organisation-verify"),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = admin.site.site_title = "湖州工匠资助平台 · 管理后台"

@@ -1,0 +1,1 @@
+"""Awards, instalments, documents and payment batches (built by the review, documents and finance issues)."""
