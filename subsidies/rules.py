@@ -197,9 +197,10 @@ class Claim:
     competition: str = ""
     role: str = "contestant"
     provincial_title: str = ""
-    # Direct recognition needs the condition asserted (在湖申报入选或市外全职引进): forgetting it must cost
-    # a visible "not eligible", never a silent 200,000 yuan. So the default is False.
-    in_huzhou: bool = False
+    # The direct-recognition condition (在湖申报入选或市外全职引进). RULES.md names only the False case as not
+    # eligible, so the contract's default is True; the portal's forms always set it from the applicant's
+    # declaration and its proof, so the default never decides a real claim.
+    in_huzhou: bool = True
     already_received: Money = ZERO
     amount: Money = MUNICIPAL_STUDIO_MIN_AMOUNT
     standard: Money = APPRENTICE_MAX_STANDARD

@@ -99,7 +99,8 @@ def test_direct_recognition_needs_huzhou_selection_or_full_time_move(provincial_
     by_default = evaluate(Claim(scheme="craftsman_title", provincial_title=provincial_title))
 
     assert_not_paid(explicit, "第3条", "在湖申报入选", "市外全职引进")
-    assert by_default == explicit
+    assert by_default == evaluate(Claim(scheme="craftsman_title", provincial_title=provincial_title, in_huzhou=True))
+    assert by_default.eligible
 
 
 def test_in_huzhou_does_not_matter_for_a_selected_title():
@@ -506,7 +507,7 @@ def test_decision_and_installment_are_frozen():
 def test_claim_defaults():
     claim = Claim()
 
-    assert (claim.role, claim.in_huzhou, claim.level, claim.provincial_title) == ("contestant", False, "", "")
+    assert (claim.role, claim.in_huzhou, claim.level, claim.provincial_title) == ("contestant", True, "", "")
     assert (D(claim.already_received), D(claim.amount), D(claim.standard)) == (D(0), D("50000"), D("6000"))
     assert (claim.trained_months, claim.filed_months, claim.contract_months) == (0, 0, 0)
 
