@@ -1,1 +1,326 @@
-"""Rounds, applications, attachments and the review workflow (built by the intake and review issues)."""
+"""Rounds, people, applications, their materials, versions and correction requests."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from huzhou_craftsman.accounts import identifiers
+from huzhou_craftsman.accounts.models import District, Organisation
+from subsidies import rules
+
+from .workflow import ACTIVE_STATES, EDITABLE_STATES, NEXT_STEP, PUBLIC_NAMES, State
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Scheme(models.TextChoices):
+    CRAFTSMAN_TITLE = "craftsman_title", _("湖州工匠遴选资助（第3条）")
+    COMPETITION = "competition", _("技能竞赛奖励（第4条）")
+    TRAINING_BASE = "training_base", _("高技能人才培训基地资助（第5条）")
+    MASTER_STUDIO = "master_studio", _("技能大师工作室资助（第6条）")
+    APPRENTICESHIP = "apprenticeship", _("企业新型学徒制培训补贴（第9条）")
+
+
+# Schemes whose application names one person (the nominee) — the others are claims of the organisation.
+PERSON_SCHEMES = frozenset({Scheme.CRAFTSMAN_TITLE, Scheme.COMPETITION, Scheme.MASTER_STUDIO})
+
+
+class FileKind(models.TextChoices):
+    PDF = "pdf", "PDF"
+    JPG = "jpg", "JPG"
+    PNG = "png", "PNG"
+
+
+def _all_file_kinds():
+    return [FileKind.PDF.value, FileKind.JPG.value, FileKind.PNG.value]
+
+
+class Round(models.Model):
+    """A call for applications (申报批次) under one scheme, open between two moments."""
+
+    scheme = models.CharField(_("资助类别"), max_length=32, choices=Scheme.choices)
+    title = models.CharField(_("批次名称"), max_length=200)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    opens_at = models.DateTimeField(_("开始时间"))
+    closes_at = models.DateTimeField(_("截止时间"))
+    eligible_levels = models.JSONField(
+        _("可申报级别"), default=list, blank=True, help_text=_("留空表示该类别的全部级别均可申报。")
+    )
+    municipal_studio_amount = models.DecimalField(
+        _("市级大师工作室资助额（元）"), **MONEY, null=True, blank=True, help_text=_("不低于 50,000 元。")
+    )
+    apprentice_standard = models.DecimalField(
+        _("学徒培训补贴标准（元/人·年）"), **MONEY, null=True, blank=True, help_text=_("不高于 6,000 元。")
+    )
+    youth_age_limit = models.PositiveSmallIntegerField(
+        _("青年工匠年龄上限（周岁）"),
+        default=35,
+        help_text=_("申报湖州青年工匠时，被推荐人在截止日的年龄不得超过此值。"),
+    )
+    quotas = models.JSONField(_("名额（按级别）"), default=dict, blank=True)
+    notes = models.TextField(_("申报说明"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-opens_at"]
+        verbose_name = _("申报批次")
+        verbose_name_plural = _("申报批次")
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="round_closes_after_opening"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def is_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.opens_at <= at < self.closes_at
+
+    def level_choices(self) -> list[tuple[str, str]]:
+        table = {
+            Scheme.CRAFTSMAN_TITLE: rules.CRAFTSMAN_TITLES,
+            Scheme.COMPETITION: rules.COMPETITION_RESULTS,
+            Scheme.TRAINING_BASE: rules.TRAINING_BASES,
+            Scheme.MASTER_STUDIO: rules.MASTER_STUDIOS,
+        }.get(self.scheme, {})
+        return [
+            (code, label) for code, label in table.items() if not self.eligible_levels or code in self.eligible_levels
+        ]
+
+
+class MaterialRequirement(models.Model):
+    """One line of a round's materials checklist (材料清单)."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="materials", verbose_name=_("批次"))
+    name = models.CharField(_("材料名称"), max_length=200)
+    required = models.BooleanField(_("必须提交"), default=True)
+    allowed_kinds = models.JSONField(_("允许的文件类型"), default=_all_file_kinds)
+    help_text = models.CharField(_("说明"), max_length=300, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        verbose_name = _("材料清单项")
+        verbose_name_plural = _("材料清单")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def allowed_kinds_label(self) -> str:
+        return "/".join(kind.upper() for kind in self.allowed_kinds)
+
+
+class Person(models.Model):
+    """A natural person, one row per resident ID number across the portal, so awards can be summed per person."""
+
+    resident_id = models.CharField(
+        _("身份证号"), max_length=18, unique=True, validators=[identifiers.validate_resident_id]
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    mobile = models.CharField(_("手机号码"), max_length=11, blank=True, validators=[identifiers.validate_mobile])
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+
+    def __str__(self):
+        return f"{self.name}（{self.masked_resident_id}）"
+
+    @property
+    def masked_resident_id(self) -> str:
+        return identifiers.mask_resident_id(self.resident_id)
+
+    @property
+    def birth_date(self):
+        return identifiers.resident_id_birth_date(self.resident_id)
+
+    def age_on(self, day) -> int:
+        birth = self.birth_date
+        return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+class Application(models.Model):
+    """One organisation's application in one round; scheme-specific answers live in ``details``."""
+
+    number = models.CharField(_("申报编号"), max_length=32, unique=True)
+    round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="applications", verbose_name=_("批次"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="applications", verbose_name=_("申报单位")
+    )
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("区县"))
+    scheme = models.CharField(_("资助类别"), max_length=32, choices=Scheme.choices)
+    level = models.CharField(_("级别"), max_length=32, blank=True)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="applications", verbose_name=_("人员")
+    )
+    state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)
+    details = models.JSONField(_("申报内容"), default=dict, blank=True)
+    estimate_total = models.DecimalField(_("测算金额（元）"), **MONEY, null=True, blank=True)
+    estimate_basis = models.TextField(_("测算依据"), blank=True)
+    approved_total = models.DecimalField(_("批准金额（元）"), **MONEY, null=True, blank=True)
+    # Identifies "the same claim" (person, scheme, level…) for the duplicate rule; see services.dedup_key.
+    dedup_key = models.CharField(max_length=200, blank=True)
+    version = models.PositiveIntegerField(_("版本"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("创建人")
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("申报")
+        verbose_name_plural = _("申报")
+        constraints = [
+            # Two tabs or a double click can never create two live applications for the same claim.
+            models.UniqueConstraint(
+                fields=["dedup_key"],
+                condition=Q(state__in=sorted(s.value for s in ACTIVE_STATES)) & ~Q(dedup_key=""),
+                name="one_live_application_per_claim",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "district", "-submitted_at"]),
+            models.Index(fields=["organisation", "-created_at"]),
+            models.Index(fields=["round", "scheme", "level"]),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def public_state(self) -> str:
+        return PUBLIC_NAMES[State(self.state)]
+
+    @property
+    def next_step(self) -> str:
+        return NEXT_STEP.get(State(self.state), "")
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in EDITABLE_STATES
+
+    @property
+    def level_label(self) -> str:
+        return describe_level(self.scheme, self.level)
+
+
+def describe_level(scheme: str, level: str) -> str:
+    """Return the Chinese name of a level, or the code itself if the rules module does not know it."""
+    if not level:
+        return ""
+    try:
+        return rules.level_label(scheme, level)
+    except rules.RuleError:
+        return level
+
+
+def attachment_path(instance, filename):
+    # The stored name never comes from the user: a random name under a per-application folder.
+    return f"attachments/{instance.application_id}/{uuid.uuid4().hex}.{instance.kind}"
+
+
+class Attachment(models.Model):
+    """An uploaded file for one checklist item; replaced files stay (earlier versions point to them)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="attachments", verbose_name=_("申报")
+    )
+    requirement = models.ForeignKey(
+        MaterialRequirement, on_delete=models.PROTECT, related_name="+", verbose_name=_("材料清单项")
+    )
+    file = models.FileField(_("文件"), upload_to=attachment_path)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    kind = models.CharField(_("类型"), max_length=8, choices=FileKind.choices)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+    replaced_at = models.DateTimeField(_("被替换时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requirement__sort_order", "uploaded_at"]
+        verbose_name = _("申报材料")
+        verbose_name_plural = _("申报材料")
+
+    def __str__(self):
+        return self.original_name
+
+
+class Apprentice(models.Model):
+    """One apprentice of an apprenticeship application's roster (§9)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="apprentices")
+    row_number = models.PositiveIntegerField(_("序号"))
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="apprenticeships", verbose_name=_("学徒"))
+    occupation = models.CharField(_("培训工种"), max_length=100)
+    contract_months = models.PositiveSmallIntegerField(_("劳动合同期限（月）"))
+    filed_months = models.PositiveSmallIntegerField(_("备案培训期限（月）"))
+    trained_months = models.PositiveSmallIntegerField(_("实际培训期限（月）"))
+    amount = models.DecimalField(_("补贴金额（元）"), **MONEY, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["row_number"]
+        verbose_name = _("学徒")
+        verbose_name_plural = _("学徒名册")
+        constraints = [
+            models.UniqueConstraint(fields=["application", "person"], name="apprentice_once_per_application"),
+        ]
+
+    def __str__(self):
+        return f"{self.application_id}#{self.row_number}"
+
+
+class ApplicationVersion(models.Model):
+    """A frozen copy of what was submitted, made at every submission: the history never changes."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("版本号"))
+    snapshot = models.JSONField(_("提交内容"))
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["application", "number"]
+        verbose_name = _("申报版本")
+        verbose_name_plural = _("申报版本")
+        constraints = [models.UniqueConstraint(fields=["application", "number"], name="one_version_number")]
+
+    def __str__(self):
+        return f"{self.application_id} v{self.number}"
+
+
+class CorrectionRequest(models.Model):
+    """A reviewer's return for correction (退回补正): what to fix, by when."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="corrections")
+    # Each item: {"target": "field:<name>" | "material:<requirement id>" | "general", "note": "..."}.
+    items = models.JSONField(_("补正事项"))
+    deadline = models.DateField(_("补正期限"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("退回时间"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("补正提交时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("退回补正")
+        verbose_name_plural = _("退回补正")
+
+    def __str__(self):
+        return f"{self.application_id} {self.requested_at:%Y-%m-%d}"
+
+    @property
+    def open_fields(self) -> set[str]:
+        return {item["target"].split(":", 1)[1] for item in self.items if item["target"].startswith("field:")}
+
+    @property
+    def open_materials(self) -> set[int]:
+        return {int(item["target"].split(":", 1)[1]) for item in self.items if item["target"].startswith("material:")}

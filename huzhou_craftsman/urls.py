@@ -7,7 +7,6 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("huzhou_craftsman.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("enterprise/", account_views.enterprise_home, name="enterprise-home"),
     path("review/district/", account_views.district_home, name="district-home"),
     path("review/city/", account_views.city_review_home, name="city-review-home"),
     path("review/approval/", account_views.approval_home, name="approval-home"),
@@ -19,6 +18,7 @@ urlpatterns = [
     path("organisations/", account_views.organisation_list, name="organisation-list"),
     path("organisations/<int:pk>/", account_views.organisation_detail, name="organisation-detail"),
     path("organisations/<int:pk>/verify/", account_views.organisation_verify, name="organisation-verify"),
+    path("", include("applications.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,9 +1,12 @@
 """factory_boy factories shared by the tests."""
 
 import random
+from datetime import timedelta
 
 import factory
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from stdnum.cn import ric, uscc
 
 from huzhou_craftsman.accounts.models import District, Organisation, User
@@ -74,3 +77,31 @@ def make_user(role: Role, **kwargs) -> User:
     if role == Role.DISTRICT_REVIEWER:
         kwargs.setdefault("district", district("wuxing"))
     return UserFactory(role=role, **kwargs)
+
+
+# --- Intake ---------------------------------------------------------------------------------------------------
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "applications.Round"
+        skip_postgeneration_save = True
+
+    scheme = "craftsman_title"
+    title = factory.Sequence(lambda n: f"2026年度测试批次{n}")
+    year = 2026
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=10))
+
+    @factory.post_generation
+    def materials(self, create, extracted, **kwargs):
+        """``materials=[("推荐表", True), ("业绩证明", False)]``; default: one required PDF/JPG/PNG item."""
+        for order, (name, required) in enumerate(extracted if extracted is not None else [("推荐表", True)]):
+            self.materials.create(name=name, required=required, sort_order=order)
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf_upload(name="材料.pdf", content=PDF_BYTES):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")

@@ -57,6 +57,14 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.change_user",
         "accounts.view_auditevent",
         "accounts.view_dashboard",
+        "applications.view_round",
+        "applications.add_round",
+        "applications.change_round",
+        "applications.add_materialrequirement",
+        "applications.change_materialrequirement",
+        "applications.delete_materialrequirement",
+        "applications.view_materialrequirement",
+        "applications.view_application",
     ),
 }
 
@@ -71,6 +79,18 @@ ROLE_HOME = {
     Role.AUDITOR: "audit-events",
     Role.ADMINISTRATOR: "admin-home",
 }
+
+
+def sync_role_groups_migration(apps, schema_editor) -> None:
+    """RunPython step for any app's migration that adds permissions the role table names."""
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after migrate; create them now so the groups can hold them.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    sync_role_groups(apps)
 
 
 def sync_role_groups(apps) -> None:

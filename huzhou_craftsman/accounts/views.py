@@ -29,12 +29,6 @@ def home(request):
     return redirect(ROLE_HOME[role])
 
 
-@role_required(Role.ENTERPRISE)
-def enterprise_home(request):
-    organisation = request.user.organisation
-    return render(request, "home/enterprise.html", {"organisation": organisation})
-
-
 @role_required(Role.DISTRICT_REVIEWER)
 def district_home(request):
     pending = selectors.organisations_visible_to(request.user).filter(is_verified=False)

@@ -1,10 +1,9 @@
 """Seed Huzhou's districts, create the role groups, and make the audit trail append-only in PostgreSQL."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 from huzhou_craftsman.accounts.reference import seed_districts
-from huzhou_craftsman.accounts.roles import sync_role_groups
+from huzhou_craftsman.accounts.roles import sync_role_groups_migration
 
 APPEND_ONLY_SQL = """
 CREATE OR REPLACE FUNCTION accounts_auditevent_append_only() RETURNS trigger AS $$
@@ -26,15 +25,6 @@ def create_districts(apps, schema_editor):
     seed_districts(apps)
 
 
-def create_role_groups(apps, schema_editor):
-    # Permissions are normally created after migrate; create this app's now so the groups can hold them.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    sync_role_groups(apps)
-
-
 def guard_audit_trail(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(APPEND_ONLY_SQL, params=None)
@@ -54,6 +44,6 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(create_districts, migrations.RunPython.noop),
-        migrations.RunPython(create_role_groups, migrations.RunPython.noop),
+        migrations.RunPython(sync_role_groups_migration, migrations.RunPython.noop),
         migrations.RunPython(guard_audit_trail, unguard_audit_trail),
     ]

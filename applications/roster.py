@@ -1,0 +1,129 @@
+"""The apprentice roster (§9): the XLSX template the portal provides, and reading it back row by row."""
+
+import io
+import zipfile
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils.exceptions import InvalidFileException
+
+from huzhou_craftsman.accounts import identifiers
+
+COLUMNS = ["姓名", "身份证号", "培训工种", "劳动合同期限（月）", "备案培训期限（月）", "实际培训期限（月）"]
+MAX_ROWS = 5000
+MAX_MONTHS = 120
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    row_number: int
+    name: str
+    resident_id: str
+    occupation: str
+    contract_months: int
+    filed_months: int
+    trained_months: int
+
+
+def roster_template() -> bytes:
+    """Return the XLSX template: one header row, the ID column formatted as text."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "学徒名册"
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="F2DCDB")
+    for column, width in zip("ABCDEF", (12, 24, 20, 18, 18, 18), strict=True):
+        sheet.column_dimensions[column].width = width
+    for row in range(2, 502):
+        sheet[f"B{row}"].number_format = "@"  # text: Excel must not turn an ID number into 3.30521E+17
+    notes = workbook.create_sheet("填写说明")
+    for line in (
+        "每行一名学徒；第一行为表头，请勿修改。",
+        "身份证号请按文本格式填写 18 位号码。",
+        "期限均以整月计：劳动合同期限须满 12 个月；实际培训期限超过备案期限的部分不予补贴。",
+    ):
+        notes.append([line])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _months(value, label: str, errors: list, row: int) -> int:
+    text = _text(value)
+    if not text.isdigit() or int(text) > MAX_MONTHS:
+        errors.append(
+            _("第 %(row)s 行：%(label)s“%(value)s”应为 0–%(max)s 的整数。")
+            % {"row": row, "label": label, "value": text, "max": MAX_MONTHS}
+        )
+        return 0
+    return int(text)
+
+
+def check_rows(raw_rows) -> list[RosterRow]:
+    """Check every row (number, cells) and return them, or raise one ValidationError listing every bad row."""
+    errors, rows, seen = [], [], {}
+    for row_number, cells in raw_rows:
+        cells = list(cells) + [None] * (len(COLUMNS) - len(cells))
+        if all(_text(c) == "" for c in cells[: len(COLUMNS)]):
+            continue
+        name, resident_id, occupation = (_text(c) for c in cells[:3])
+        if not name:
+            errors.append(_("第 %(row)s 行：姓名不能为空。") % {"row": row_number})
+        if isinstance(cells[1], int | float):
+            errors.append(
+                _("第 %(row)s 行：身份证号被表格存成了数字，请将该列设为文本后重新填写。") % {"row": row_number}
+            )
+        else:
+            resident_id = identifiers.normalise_resident_id(resident_id)
+            try:
+                identifiers.validate_resident_id(resident_id)
+            except ValidationError as error:
+                errors.append(_("第 %(row)s 行：%(msg)s") % {"row": row_number, "msg": error.messages[0]})
+            else:
+                if resident_id in seen:
+                    errors.append(
+                        _("第 %(row)s 行：身份证号与第 %(first)s 行重复。")
+                        % {"row": row_number, "first": seen[resident_id]}
+                    )
+                seen.setdefault(resident_id, row_number)
+        if not occupation:
+            errors.append(_("第 %(row)s 行：培训工种不能为空。") % {"row": row_number})
+        months = [_months(cells[i], COLUMNS[i], errors, row_number) for i in (3, 4, 5)]
+        rows.append(RosterRow(row_number, name, resident_id, occupation, *months))
+        if len(rows) > MAX_ROWS:
+            raise ValidationError(_("名册超过 %(max)s 行，请分批申报。") % {"max": MAX_ROWS})
+    if not rows and not errors:
+        errors.append(_("名册中没有学徒。"))
+    if errors:
+        raise ValidationError(errors)
+    return rows
+
+
+def read_roster(upload) -> list[RosterRow]:
+    """Read an uploaded XLSX roster; a file that is not a readable XLSX gets one clear error."""
+    try:
+        workbook = load_workbook(upload, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise ValidationError(_("无法读取该文件：请使用平台提供的 XLSX 模板（Excel 2007 及以上格式）。")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+        header = [_text(c) for c in next(rows, ())][: len(COLUMNS)]
+        if header != COLUMNS:
+            raise ValidationError(_("表头与模板不一致：第一行应为 %(cols)s。") % {"cols": "、".join(COLUMNS)})
+        return check_rows((number, cells) for number, cells in enumerate(rows, start=2))
+    finally:
+        workbook.close()

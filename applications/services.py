@@ -1,0 +1,467 @@
+"""Writes of the intake and review workflow. Every function is one transaction that locks what it changes."""
+
+import hashlib
+from decimal import Decimal
+
+import filetype
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from huzhou_craftsman.accounts.models import User
+from huzhou_craftsman.accounts.roles import Role
+from huzhou_craftsman.accounts.services import audit_record
+from subsidies import rules
+
+from . import schemes, workflow
+from .models import (
+    Application,
+    ApplicationVersion,
+    Apprentice,
+    Attachment,
+    CorrectionRequest,
+    MaterialRequirement,
+    Person,
+    Round,
+    Scheme,
+)
+from .workflow import Action, State
+
+CITY_ROLES = frozenset({Role.CITY_REVIEWER, Role.CITY_APPROVER})
+
+
+# --- Scope ------------------------------------------------------------------------------------------------------
+
+
+def ensure_may_act(user: User, application: Application) -> None:
+    """Refuse a user who is outside the application's scope (their organisation, their district, the city)."""
+    role = user.role
+    if role == Role.ENTERPRISE and application.organisation_id == user.organisation_id:
+        return
+    if role == Role.DISTRICT_REVIEWER and application.district_id == user.district_id:
+        return
+    if role in CITY_ROLES:
+        return
+    raise PermissionDenied(_("您无权处理这份申报。"))
+
+
+# --- People -----------------------------------------------------------------------------------------------------
+
+
+def person_get_or_create(*, name: str, resident_id: str, mobile: str = "") -> Person:
+    """Return the one Person of this ID number, creating it; a different name on the same number is refused."""
+    resident_id = resident_id.upper()
+    person, created = Person.objects.get_or_create(resident_id=resident_id, defaults={"name": name, "mobile": mobile})
+    if not created and person.name != name:
+        # Never reveal the registered name: the caller may not be entitled to it.
+        raise ValidationError({"person_name": _("姓名与该身份证号已登记的姓名不一致，请核对身份证。")})
+    if not created and mobile and person.mobile != mobile:
+        person.mobile = mobile
+        person.save(update_fields=["mobile"])
+    return person
+
+
+# --- Estimates --------------------------------------------------------------------------------------------------
+
+
+def already_received(application: Application) -> Decimal:
+    """What the application's person was already awarded under the craftsman-title scheme (就高不重复)."""
+    if application.scheme != Scheme.CRAFTSMAN_TITLE or application.person_id is None:
+        return Decimal("0")
+    total = (
+        Application.objects.filter(
+            person_id=application.person_id, scheme=Scheme.CRAFTSMAN_TITLE, approved_total__isnull=False
+        )
+        .exclude(pk=application.pk)
+        .aggregate(total=Sum("approved_total"))["total"]
+    )
+    return total or Decimal("0")
+
+
+def application_estimate(application: Application) -> tuple[Decimal, str]:
+    """Ask the rules engine what the application is worth now; return (total, basis)."""
+    received = already_received(application)
+    decisions = [rules.evaluate(claim) for claim in schemes.claims(application, already_received=received)]
+    if application.scheme == Scheme.APPRENTICESHIP:
+        total = sum((d.total for d in decisions), Decimal("0"))
+        paid = sum(1 for d in decisions if d.eligible)
+        basis = _("第9条 企业新型学徒培训补贴：名册 %(n)s 人，其中 %(paid)s 人符合条件，合计 %(total)s 元") % {
+            "n": len(decisions),
+            "paid": paid,
+            "total": f"{total:,.2f}",
+        }
+        return total, basis
+    decision = decisions[0]
+    basis = decision.basis
+    if received:
+        basis += _("（已计入此前获得的同类资助 %(received)s 元，按就高不重复原则）") % {"received": f"{received:,.2f}"}
+    return decision.total, basis
+
+
+def _refresh_estimate(application: Application) -> None:
+    try:
+        application.estimate_total, application.estimate_basis = application_estimate(application)
+    except rules.RuleError as error:
+        application.estimate_total, application.estimate_basis = None, str(error)
+
+
+# --- Drafts -----------------------------------------------------------------------------------------------------
+
+
+def _next_number(application: Application) -> str:
+    return f"HZGJ{application.round.year}{application.pk:06d}"
+
+
+@transaction.atomic
+def application_save_draft(
+    *,
+    by: User,
+    round: Round,
+    cleaned: dict,
+    application: Application | None = None,
+    request=None,
+) -> Application:
+    """Create or update a draft (or a returned application) from a scheme form's cleaned data."""
+    if by.role != Role.ENTERPRISE or by.organisation_id is None:
+        raise PermissionDenied(_("只有申报单位用户可以填写申报。"))
+    creating = application is None
+    if creating:
+        application = Application(
+            round=round,
+            organisation=by.organisation,
+            district_id=by.organisation.district_id,
+            scheme=round.scheme,
+            created_by=by,
+            number="",
+        )
+    else:
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        ensure_may_act(by, application)
+        if not application.is_editable:
+            raise ValidationError(
+                _("申报已提交，当前状态为“%(state)s”，不能修改。") % {"state": application.public_state}
+            )
+    new_details = schemes.details_from(cleaned)
+    if application.state == State.RETURNED:
+        new_details = _only_open_fields(application, new_details, cleaned)
+    if schemes.SPECS[application.scheme].has_person:
+        if cleaned.get("person_resident_id") and cleaned.get("person_name"):
+            application.person = person_get_or_create(
+                name=cleaned["person_name"].strip(),
+                resident_id=cleaned["person_resident_id"],
+                mobile=cleaned.get("person_mobile") or "",
+            )
+        elif cleaned.get("person_resident_id") or cleaned.get("person_name"):
+            raise ValidationError({"person_name": _("请同时填写姓名和身份证号。")})
+    application.details = new_details
+    application.level = schemes.effective_level(application)
+    _refresh_estimate(application)
+    application.save()
+    if creating:
+        application.number = _next_number(application)
+        application.save(update_fields=["number"])
+    audit_record(
+        action="application.create" if creating else "application.save",
+        actor=by,
+        target=application,
+        request=request,
+        to_state=application.state,
+    )
+    return application
+
+
+def _only_open_fields(application: Application, new_details: dict, cleaned: dict) -> dict:
+    """Keep the reviewer-locked fields of a returned application as they were; refuse edits to them."""
+    correction = application.corrections.filter(resolved_at__isnull=True).first()
+    open_fields = correction.open_fields if correction else set()
+    changed = {k for k, v in new_details.items() if application.details.get(k) != v and k not in open_fields}
+    person_changed = application.person and cleaned.get("person_resident_id", application.person.resident_id) != (
+        application.person.resident_id
+    )
+    if changed or (person_changed and "person" not in open_fields):
+        raise ValidationError(_("退回补正时只能修改退回意见中列出的内容。"))
+    return {**application.details, **{k: v for k, v in new_details.items() if k in open_fields}}
+
+
+# --- Materials --------------------------------------------------------------------------------------------------
+
+_KINDS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+
+
+def detect_kind(head: bytes) -> str | None:
+    """Return pdf/jpg/png from the file's content (never from its name), or None."""
+    guess = filetype.guess(head)
+    return _KINDS.get(guess.mime) if guess else None
+
+
+@transaction.atomic
+def attachment_add(
+    *, application: Application, requirement: MaterialRequirement, upload, by: User, request=None
+) -> Attachment:
+    """Store an uploaded file for one checklist item after checking its size and real type; replace the old one."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    ensure_may_act(by, application)
+    if by.role != Role.ENTERPRISE:
+        raise PermissionDenied(_("只有申报单位用户可以上传申报材料。"))
+    if requirement.round_id != application.round_id:
+        raise ValidationError(_("该材料不属于本批次的材料清单。"))
+    if not application.is_editable:
+        raise ValidationError(_("申报已提交，不能再上传材料。"))
+    if application.state == State.RETURNED:
+        correction = application.corrections.filter(resolved_at__isnull=True).first()
+        if correction is None or requirement.pk not in correction.open_materials:
+            raise ValidationError(_("退回补正时只能更换退回意见中列出的材料。"))
+    limit = settings.UPLOAD_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("文件“%(name)s”大小为 %(size).1f MB，超过 %(limit)s MB 的上限。")
+            % {"name": upload.name, "size": upload.size / 1048576, "limit": limit // 1048576}
+        )
+    if upload.size == 0:
+        raise ValidationError(_("文件“%(name)s”是空文件。") % {"name": upload.name})
+    upload.seek(0)
+    kind = detect_kind(upload.read(2048))
+    if kind is None or kind not in requirement.allowed_kinds:
+        raise ValidationError(
+            _("文件“%(name)s”的实际内容不是 %(allowed)s 格式（系统按文件内容而非扩展名判断）。")
+            % {"name": upload.name, "allowed": requirement.allowed_kinds_label}
+        )
+    upload.seek(0)
+    if kind in ("jpg", "png"):
+        try:
+            Image.open(upload).verify()
+        except Exception:
+            raise ValidationError(_("图片“%(name)s”已损坏，无法打开。") % {"name": upload.name}) from None
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    now = timezone.now()
+    application.attachments.filter(requirement=requirement, replaced_at__isnull=True).update(replaced_at=now)
+    attachment = Attachment(
+        application=application,
+        requirement=requirement,
+        original_name=upload.name[-255:].replace("/", "_").replace("\\", "_"),
+        kind=kind,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=by,
+        uploaded_at=now,
+    )
+    attachment.file.save("upload", upload, save=False)
+    attachment.save()
+    audit_record(
+        action="attachment.upload",
+        actor=by,
+        target=application,
+        request=request,
+        data={"requirement": requirement.name, "sha256": attachment.sha256, "size": attachment.size},
+    )
+    return attachment
+
+
+# --- Submission and the workflow -------------------------------------------------------------------------------
+
+
+def submission_problems(application: Application, *, at=None) -> list[str]:
+    """Return every reason the application cannot be submitted yet (empty: it can)."""
+    problems = []
+    rnd = application.round
+    if not application.organisation.is_verified:
+        problems.append(_("本单位尚未通过区县人力社保部门认定，认定后方可提交。"))
+    if not rnd.is_open(at) and application.state == State.DRAFT:
+        problems.append(
+            _("本批次申报已于 %(t)s 截止，不能再提交（草稿会保留）。")
+            % {"t": timezone.localtime(rnd.closes_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    problems += [_("请填写：%(field)s") % {"field": name} for name in schemes.missing_fields(application)]
+    if application.scheme == Scheme.APPRENTICESHIP and not application.apprentices.exists():
+        problems.append(_("请录入或导入学徒名册。"))
+    current = {a.requirement_id for a in application.attachments.all() if a.replaced_at is None}
+    for requirement in rnd.materials.all():
+        if requirement.required and requirement.pk not in current:
+            problems.append(_("请上传材料：%(name)s") % {"name": requirement.name})
+    problems += schemes.eligibility_problems(application)
+    if not problems:
+        try:
+            for claim in schemes.claims(application, already_received=already_received(application)):
+                rules.evaluate(claim)
+        except rules.RuleError as error:
+            problems.append(str(error))
+    return problems
+
+
+def _snapshot(application: Application) -> dict:
+    person = application.person
+    return {
+        "number": application.number,
+        "scheme": application.scheme,
+        "level": application.level,
+        "details": application.details,
+        "person": {"name": person.name, "resident_id": person.resident_id} if person else None,
+        "estimate_total": str(application.estimate_total) if application.estimate_total is not None else None,
+        "estimate_basis": application.estimate_basis,
+        "attachments": [
+            {"id": a.pk, "requirement": a.requirement.name, "name": a.original_name, "sha256": a.sha256}
+            for a in application.attachments.select_related("requirement").filter(replaced_at__isnull=True)
+        ],
+        "apprentices": [
+            {
+                "row": a.row_number,
+                "name": a.person.name,
+                "resident_id": a.person.resident_id,
+                "occupation": a.occupation,
+                "contract_months": a.contract_months,
+                "filed_months": a.filed_months,
+                "trained_months": a.trained_months,
+                "amount": str(a.amount),
+            }
+            for a in application.apprentices.select_related("person")
+        ],
+    }
+
+
+def _move(application: Application, action: Action, by: User | None, *, reason: str = "", request=None):
+    """Apply one row of the workflow table to a locked application and record the event."""
+    transition = workflow.find(application.state, action)
+    if transition is None:
+        raise ValidationError(
+            _("当前状态“%(state)s”下不能执行“%(action)s”。")
+            % {"state": State(application.state).label, "action": Action(action).label}
+        )
+    if by is not None:
+        if by.role not in transition.roles:
+            raise PermissionDenied(_("您的角色不能执行“%(action)s”。") % {"action": Action(action).label})
+        ensure_may_act(by, application)
+    if transition.needs_reason and not reason.strip():
+        raise ValidationError(_("“%(action)s”必须填写理由。") % {"action": Action(action).label})
+    previous = application.state
+    application.state = transition.target
+    application.save(update_fields=["state", "updated_at"])
+    audit_record(
+        action=f"application.{action}",
+        actor=by,
+        actor_name="" if by else "system",
+        target=application,
+        request=request,
+        from_state=previous,
+        to_state=application.state,
+        reason=reason,
+    )
+    return application
+
+
+@transaction.atomic
+def application_submit(*, application: Application, by: User, request=None) -> Application:
+    """Submit a draft, or resubmit a returned application: all problems are reported at once."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    ensure_may_act(by, application)
+    if application.state not in (State.DRAFT, State.RETURNED):
+        # A second click or a second tab: the first submission already went through.
+        raise ValidationError(_("这份申报已经提交，无需重复提交。"))
+    _refresh_estimate(application)
+    problems = submission_problems(application)
+    if problems:
+        raise ValidationError(problems)
+    action = Action.SUBMIT if application.state == State.DRAFT else Action.RESUBMIT
+    application.dedup_key = schemes.dedup_key(application)
+    application.submitted_at = timezone.now()
+    application.version += 1
+    application.save(update_fields=["dedup_key", "submitted_at", "version", "estimate_total", "estimate_basis"])
+    try:
+        with transaction.atomic():
+            _move(application, action, by, request=request)
+    except IntegrityError:
+        raise ValidationError(
+            _("该人员（或单位）的同一类别、同一级别申报已在办理中或已获批准，不能重复申报。")
+        ) from None
+    ApplicationVersion.objects.create(
+        application=application, number=application.version, snapshot=_snapshot(application), submitted_by=by
+    )
+    application.corrections.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, by: User, reason: str = "", request=None) -> Application:
+    """Withdraw a submitted application before the district review has acted on it."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    return _move(application, Action.WITHDRAW, by, reason=reason, request=request)
+
+
+@transaction.atomic
+def application_return(
+    *, application: Application, by: User, items: list[dict], deadline, request=None
+) -> CorrectionRequest:
+    """Return an application for correction with an itemised list and a deadline."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not items:
+        raise ValidationError(_("请至少列出一项需要补正的内容。"))
+    if deadline <= timezone.localdate():
+        raise ValidationError(_("补正期限必须晚于今天。"))
+    action = Action.DISTRICT_RETURN if application.state == State.SUBMITTED else Action.CITY_RETURN
+    reason = "；".join(item["note"] for item in items)
+    _move(application, action, by, reason=reason, request=request)
+    return CorrectionRequest.objects.create(application=application, items=items, deadline=deadline, requested_by=by)
+
+
+@transaction.atomic
+def roster_replace(*, application: Application, rows: list, by: User, request=None) -> Application:
+    """Replace an apprenticeship application's roster with checked rows: all rows are saved, or none."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    ensure_may_act(by, application)
+    if application.scheme != Scheme.APPRENTICESHIP:
+        raise ValidationError(_("只有学徒培训补贴申报有学徒名册。"))
+    if not application.is_editable:
+        raise ValidationError(_("申报已提交，不能再修改名册。"))
+    if application.state == State.RETURNED:
+        correction = application.corrections.filter(resolved_at__isnull=True).first()
+        if correction is None or "roster" not in correction.open_fields:
+            raise ValidationError(_("退回补正时只能修改退回意见中列出的内容。"))
+    standard = application.round.apprentice_standard or rules.APPRENTICE_MAX_STANDARD
+    errors, apprentices = [], []
+    for row in rows:
+        try:
+            person = person_get_or_create(name=row.name, resident_id=row.resident_id)
+        except ValidationError:
+            errors.append(_("第 %(row)s 行：姓名与该身份证号已登记的姓名不一致。") % {"row": row.row_number})
+            continue
+        try:
+            decision = rules.evaluate(
+                rules.Claim(
+                    scheme=Scheme.APPRENTICESHIP,
+                    standard=standard,
+                    trained_months=row.trained_months,
+                    filed_months=row.filed_months,
+                    contract_months=row.contract_months,
+                )
+            )
+        except rules.RuleError as error:
+            errors.append(_("第 %(row)s 行：%(msg)s") % {"row": row.row_number, "msg": error})
+            continue
+        apprentices.append(
+            Apprentice(
+                application=application,
+                row_number=row.row_number,
+                person=person,
+                occupation=row.occupation,
+                contract_months=row.contract_months,
+                filed_months=row.filed_months,
+                trained_months=row.trained_months,
+                amount=decision.total,
+            )
+        )
+    if errors:
+        transaction.set_rollback(True)
+        raise ValidationError(errors)
+    application.apprentices.all().delete()
+    Apprentice.objects.bulk_create(apprentices)
+    _refresh_estimate(application)
+    application.save(update_fields=["estimate_total", "estimate_basis", "updated_at"])
+    audit_record(action="application.roster", actor=by, target=application, request=request, data={"rows": len(rows)})
+    return application

@@ -1,0 +1,269 @@
+"""Enterprise intake pages: open rounds, scheme forms, materials, roster, submission, withdrawal, home."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from huzhou_craftsman.accounts.permissions import role_required
+from huzhou_craftsman.accounts.roles import Role
+from huzhou_craftsman.accounts.services import audit_record
+
+from . import schemes, selectors, services
+from .forms import ApprenticeFormSet, AttachmentForm, RosterUploadForm, WithdrawForm
+from .models import Application, MaterialRequirement
+from .roster import read_roster, roster_template
+from .workflow import State
+
+CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
+
+
+def _error_list(error: ValidationError) -> list[str]:
+    return error.messages
+
+
+@role_required(Role.ENTERPRISE)
+def enterprise_home(request):
+    organisation = request.user.organisation
+    applications = selectors.applications_visible_to(request.user).order_by("-updated_at")
+    return render(
+        request,
+        "applications/enterprise_home.html",
+        {
+            "organisation": organisation,
+            "applications": applications[:100],
+            "open_rounds": selectors.open_rounds(),
+        },
+    )
+
+
+@role_required(Role.ENTERPRISE)
+def round_list(request):
+    return render(request, "applications/round_list.html", {"rounds": selectors.open_rounds()})
+
+
+def _person_initial(application: Application) -> dict:
+    person = application.person
+    if person is None:
+        return {}
+    return {"person_name": person.name, "person_resident_id": person.resident_id, "person_mobile": person.mobile}
+
+
+def _save_form(request, *, round, application=None):
+    """Validate a scheme form and save the draft; return (form, saved application or None)."""
+    form = schemes.form_for(round, data=request.POST)
+    if form.is_valid():
+        try:
+            saved = services.application_save_draft(
+                by=request.user, round=round, cleaned=form.cleaned_data, application=application, request=request
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            return form, saved
+    return form, None
+
+
+@role_required(Role.ENTERPRISE)
+def application_create(request, round_pk):
+    round = get_object_or_404(selectors.open_rounds(), pk=round_pk)
+    if request.method == "POST":
+        form, saved = _save_form(request, round=round)
+        if saved:
+            messages.success(request, _("草稿已保存（编号 %(number)s）。") % {"number": saved.number})
+            return redirect("application-detail", pk=saved.pk)
+    else:
+        form = schemes.form_for(round)
+    return render(request, "applications/application_form.html", {"form": form, "round": round})
+
+
+@role_required(Role.ENTERPRISE)
+def application_edit(request, pk):
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    if not application.is_editable:
+        messages.info(request, _("申报已提交，不能修改。"))
+        return redirect("application-detail", pk=pk)
+    correction = application.corrections.filter(resolved_at__isnull=True).first()
+    if request.method == "POST":
+        form, saved = _save_form(request, round=application.round, application=application)
+        if saved:
+            messages.success(request, _("已保存。"))
+            return redirect("application-detail", pk=pk)
+    else:
+        form = schemes.form_for(application.round, initial={**application.details, **_person_initial(application)})
+    if correction is not None:
+        open_fields = correction.open_fields
+        for name, field in form.fields.items():
+            owner = "person" if name in schemes.PERSON_FIELDS else name
+            if owner not in open_fields:
+                field.disabled = True
+    return render(
+        request,
+        "applications/application_form.html",
+        {"form": form, "round": application.round, "application": application, "correction": correction},
+    )
+
+
+@login_required
+def application_detail(request, pk):
+    try:
+        application = selectors.application_for_page(request.user, pk)
+    except Application.DoesNotExist:
+        raise Http404 from None
+    current = [a for a in application.attachments.all() if a.replaced_at is None]
+    by_requirement = {a.requirement_id: a for a in current}
+    checklist = [(req, by_requirement.get(req.pk)) for req in application.round.materials.all()]
+    correction = next((c for c in application.corrections.all() if c.resolved_at is None), None)
+    problems = services.submission_problems(application) if application.is_editable else []
+    return render(
+        request,
+        "applications/application_detail.html",
+        {
+            "application": application,
+            "checklist": checklist,
+            "details": schemes.details_display(application),
+            "correction": correction,
+            "problems": problems,
+            "upload_form": AttachmentForm(),
+            "roster_form": RosterUploadForm(),
+            "withdraw_form": WithdrawForm(),
+            "is_owner": request.user.role == Role.ENTERPRISE,
+            "State": State,
+        },
+    )
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def application_submit(request, pk):
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    try:
+        services.application_submit(application=application, by=request.user, request=request)
+    except ValidationError as error:
+        for message in _error_list(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("申报已提交，请等待区县人力社保部门审核。"))
+    return redirect("application-detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def application_withdraw(request, pk):
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    form = WithdrawForm(request.POST)
+    form.is_valid()
+    try:
+        services.application_withdraw(
+            application=application, by=request.user, reason=form.cleaned_data.get("reason", ""), request=request
+        )
+    except ValidationError as error:
+        for message in _error_list(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("申报已撤回。"))
+    return redirect("application-detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def attachment_upload(request, pk, requirement_pk):
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    requirement = get_object_or_404(MaterialRequirement, pk=requirement_pk, round_id=application.round_id)
+    form = AttachmentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择要上传的文件。"))
+    else:
+        try:
+            services.attachment_add(
+                application=application, requirement=requirement, upload=form.cleaned_data["file"], by=request.user,
+                request=request,
+            )  # fmt: skip
+        except ValidationError as error:
+            for message in _error_list(error):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("材料“%(name)s”已上传。") % {"name": requirement.name})
+    return redirect("application-detail", pk=pk)
+
+
+@login_required
+def attachment_download(request, pk):
+    attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
+    audit_record(action="attachment.download", actor=request.user, target=attachment.application, request=request,
+                 data={"attachment": attachment.pk})  # fmt: skip
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=CONTENT_TYPES[attachment.kind],
+        as_attachment=request.GET.get("inline") != "1",
+        filename=attachment.original_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@role_required(Role.ENTERPRISE)
+def roster_template_download(request):
+    response = HttpResponse(
+        roster_template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="apprentice-roster-template.xlsx"'
+    return response
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def roster_upload(request, pk):
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    form = RosterUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("请选择要导入的 XLSX 文件。"))
+        return redirect("application-detail", pk=pk)
+    try:
+        rows = read_roster(form.cleaned_data["file"])
+        services.roster_replace(application=application, rows=rows, by=request.user, request=request)
+    except ValidationError as error:
+        messages.error(request, _("名册未导入，请修改以下问题后重新上传（所有行均未保存）："))
+        for message in _error_list(error):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("已导入学徒 %(n)s 人。") % {"n": len(rows)})
+    return redirect("application-detail", pk=pk)
+
+
+@role_required(Role.ENTERPRISE)
+def roster_edit(request, pk):
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    if request.method == "POST":
+        formset = ApprenticeFormSet(request.POST)
+        if formset.is_valid():
+            try:
+                services.roster_replace(application=application, rows=formset.rows(), by=request.user, request=request)
+            except ValidationError as error:
+                for message in _error_list(error):
+                    messages.error(request, message)
+            else:
+                messages.success(request, _("学徒名册已保存。"))
+                return redirect("application-detail", pk=pk)
+    else:
+        initial = [
+            {
+                "name": a.person.name,
+                "resident_id": a.person.resident_id,
+                "occupation": a.occupation,
+                "contract_months": a.contract_months,
+                "filed_months": a.filed_months,
+                "trained_months": a.trained_months,
+            }
+            for a in application.apprentices.select_related("person")
+        ]
+        formset = ApprenticeFormSet(initial=initial)
+    return render(request, "applications/roster_form.html", {"application": application, "formset": formset})

@@ -1,0 +1,126 @@
+"""The intake pages over HTTP: scoping (404 for another organisation), the form, uploads, submission."""
+
+import pytest
+from django.urls import reverse
+
+from applications.models import Application
+from huzhou_craftsman.accounts.roles import Role
+from tests.applications.conftest import craftsman_post, save_draft
+from tests.conftest import login
+from tests.factories import make_user, pdf_upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner_client(client, enterprise_user):
+    return login(client, enterprise_user)
+
+
+def test_enterprise_creates_a_draft_through_the_form(owner_client, craftsman_round):
+    response = owner_client.post(reverse("application-create", args=[craftsman_round.pk]), craftsman_post())
+    application = Application.objects.get()
+    assert response.url == reverse("application-detail", args=[application.pk])
+    page = owner_client.get(response.url).content.decode()
+    assert "10,000.00" in page and "第3条" in page
+    assert application.person.resident_id not in page  # masked
+
+
+def test_invalid_form_input_is_shown_and_nothing_is_saved(owner_client, craftsman_round):
+    response = owner_client.post(
+        reverse("application-create", args=[craftsman_round.pk]), craftsman_post(person_resident_id="123")
+    )
+    assert response.status_code == 200
+    assert "身份证号应为 18 位" in response.content.decode()
+    assert not Application.objects.exists()
+
+
+def test_upload_and_submit_through_the_pages(owner_client, enterprise_user, craftsman_round):
+    application = save_draft(enterprise_user, craftsman_round, craftsman_post())
+    requirement = craftsman_round.materials.get()
+    owner_client.post(reverse("attachment-upload", args=[application.pk, requirement.pk]), {"file": pdf_upload()})
+    response = owner_client.post(reverse("application-submit", args=[application.pk]), follow=True)
+    assert "申报已提交" in response.content.decode()
+    application.refresh_from_db()
+    assert application.state == "submitted"
+
+
+def test_submit_problems_are_shown_as_messages(owner_client, enterprise_user, craftsman_round):
+    application = save_draft(enterprise_user, craftsman_round, {"route": "selection"})
+    page = owner_client.post(reverse("application-submit", args=[application.pk]), follow=True).content.decode()
+    assert "请上传材料：推荐表" in page and "请填写：申报称号" in page
+
+
+def test_another_enterprise_gets_404_everywhere(client, enterprise_user, craftsman_round):
+    application = save_draft(enterprise_user, craftsman_round, craftsman_post())
+    requirement = craftsman_round.materials.get()
+    from applications import services
+
+    attachment = services.attachment_add(
+        application=application, requirement=requirement, upload=pdf_upload(), by=enterprise_user
+    )
+    intruder = make_user(Role.ENTERPRISE)
+    login(client, intruder)
+    urls = [
+        ("get", reverse("application-detail", args=[application.pk])),
+        ("get", reverse("application-edit", args=[application.pk])),
+        ("post", reverse("application-submit", args=[application.pk])),
+        ("post", reverse("application-withdraw", args=[application.pk])),
+        ("post", reverse("attachment-upload", args=[application.pk, requirement.pk])),
+        ("get", reverse("attachment-download", args=[attachment.pk])),
+        ("get", reverse("roster-edit", args=[application.pk])),
+    ]
+    for method, url in urls:
+        assert getattr(client, method)(url).status_code == 404, url
+    application.refresh_from_db()
+    assert application.state == "draft"
+
+
+def test_owner_downloads_the_attachment_with_safe_headers(owner_client, enterprise_user, craftsman_round):
+    application = save_draft(enterprise_user, craftsman_round, craftsman_post())
+    from applications import services
+
+    attachment = services.attachment_add(
+        application=application, requirement=craftsman_round.materials.get(), upload=pdf_upload(), by=enterprise_user
+    )
+    response = owner_client.get(reverse("attachment-download", args=[attachment.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_district_reviewer_sees_submitted_applications_of_their_district_only(
+    client, ready_application, enterprise_user
+):
+    from applications import services
+
+    services.application_submit(application=ready_application, by=enterprise_user)
+    own = make_user(Role.DISTRICT_REVIEWER, district=ready_application.district)
+    login(client, own)
+    assert client.get(reverse("application-detail", args=[ready_application.pk])).status_code == 200
+    from tests.factories import district
+
+    other = make_user(Role.DISTRICT_REVIEWER, district=district("anji"))
+    login(client, other)
+    assert client.get(reverse("application-detail", args=[ready_application.pk])).status_code == 404
+
+
+def test_staff_never_see_drafts(client, enterprise_user, craftsman_round):
+    application = save_draft(enterprise_user, craftsman_round, craftsman_post())
+    client_user = make_user(Role.CITY_REVIEWER)
+    login(client, client_user)
+    assert client.get(reverse("application-detail", args=[application.pk])).status_code == 404
+
+
+def test_roster_template_download(owner_client):
+    response = owner_client.get(reverse("roster-template"))
+    assert response.status_code == 200
+    assert response.content[:2] == b"PK"
+
+
+def test_enterprise_home_lists_applications_in_plain_words(owner_client, enterprise_user, craftsman_round):
+    save_draft(enterprise_user, craftsman_round, craftsman_post())
+    page = owner_client.get(reverse("enterprise-home")).content.decode()
+    assert "草稿（未提交）" in page and "补全信息和材料后提交申报" in page
+    assert craftsman_round.title in page

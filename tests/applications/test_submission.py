@@ -1,0 +1,195 @@
+"""Submission: completeness, deadline, verification, duplicates (also under real concurrency), withdrawal,
+the correction loop and the version history."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from applications import services
+from applications.models import Application, ApplicationVersion
+from huzhou_craftsman.accounts.models import AuditEvent
+from huzhou_craftsman.accounts.roles import Role
+from tests.applications.conftest import attach_required, craftsman_post, save_draft
+from tests.factories import RoundFactory, make_user, pdf_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_submit_moves_to_district_review_and_freezes_a_version(ready_application, enterprise_user):
+    submitted = services.application_submit(application=ready_application, by=enterprise_user)
+    assert submitted.state == "submitted" and submitted.version == 1
+    version = ApplicationVersion.objects.get(application=submitted)
+    assert version.snapshot["details"]["level"] == "craftsman"
+    assert version.snapshot["attachments"][0]["sha256"]
+    event = AuditEvent.objects.get(action="application.submit")
+    assert (event.from_state, event.to_state, event.actor) == ("draft", "submitted", enterprise_user)
+
+
+def test_every_problem_is_listed_at_once(enterprise_user, craftsman_round):
+    application = save_draft(enterprise_user, craftsman_round, {"route": "selection"})
+    with pytest.raises(ValidationError) as error:
+        services.application_submit(application=application, by=enterprise_user)
+    messages = error.value.messages
+    assert any("人员姓名和身份证号" in m for m in messages)
+    assert any("申报称号" in m for m in messages)
+    assert any("主要业绩" in m for m in messages)
+    assert any("请上传材料：推荐表" in m for m in messages)
+    application.refresh_from_db()
+    assert application.state == "draft"
+
+
+def test_submission_after_the_close_is_refused_but_the_draft_survives(ready_application, enterprise_user):
+    round = ready_application.round
+    round.opens_at = timezone.now() - timedelta(days=10)
+    round.closes_at = timezone.now() - timedelta(minutes=1)
+    round.save()
+    with pytest.raises(ValidationError, match="已于 .* 截止"):
+        services.application_submit(application=ready_application, by=enterprise_user)
+    assert Application.objects.get(pk=ready_application.pk).state == "draft"
+
+
+def test_an_unverified_organisation_cannot_submit(ready_application, enterprise_user):
+    enterprise_user.organisation.is_verified = False
+    enterprise_user.organisation.save()
+    with pytest.raises(ValidationError, match="尚未通过区县人力社保部门认定"):
+        services.application_submit(application=ready_application, by=enterprise_user)
+
+
+def test_youth_craftsman_age_limit_is_checked(enterprise_user, craftsman_round):
+    application = save_draft(enterprise_user, craftsman_round, craftsman_post(level="youth"))  # born 1980
+    attach_required(application, enterprise_user)
+    with pytest.raises(ValidationError, match="不超过 35 周岁"):
+        services.application_submit(application=application, by=enterprise_user)
+
+
+def test_a_second_submit_of_the_same_application_is_refused(ready_application, enterprise_user):
+    services.application_submit(application=ready_application, by=enterprise_user)
+    with pytest.raises(ValidationError, match="已经提交"):
+        services.application_submit(application=ready_application, by=enterprise_user)
+    assert ApplicationVersion.objects.filter(application=ready_application).count() == 1
+
+
+def test_same_person_scheme_and_level_cannot_be_open_twice(ready_application, enterprise_user):
+    services.application_submit(application=ready_application, by=enterprise_user)
+    again = save_draft(enterprise_user, RoundFactory(), craftsman_post())
+    attach_required(again, enterprise_user)
+    with pytest.raises(ValidationError, match="不能重复申报"):
+        services.application_submit(application=again, by=enterprise_user)
+    again.refresh_from_db()
+    assert again.state == "draft"
+
+
+def test_withdrawal_frees_the_claim_for_a_new_application(ready_application, enterprise_user):
+    services.application_submit(application=ready_application, by=enterprise_user)
+    services.application_withdraw(application=ready_application, by=enterprise_user, reason="材料有误")
+    again = save_draft(enterprise_user, ready_application.round, craftsman_post())
+    attach_required(again, enterprise_user)
+    assert services.application_submit(application=again, by=enterprise_user).state == "submitted"
+
+
+def test_withdrawal_is_refused_once_review_has_started(ready_application, enterprise_user):
+    services.application_submit(application=ready_application, by=enterprise_user)
+    reviewer = make_user(Role.DISTRICT_REVIEWER, district=ready_application.district)
+    services._move(Application.objects.get(pk=ready_application.pk), "district_pass", reviewer)
+    with pytest.raises(ValidationError, match="不能执行“撤回”"):
+        services.application_withdraw(application=ready_application, by=enterprise_user)
+
+
+def test_correction_loop_edits_only_open_items_and_keeps_every_version(ready_application, enterprise_user):
+    services.application_submit(application=ready_application, by=enterprise_user)
+    reviewer = make_user(Role.DISTRICT_REVIEWER, district=ready_application.district)
+    requirement = ready_application.round.materials.get()
+    services.application_return(
+        application=ready_application,
+        by=reviewer,
+        items=[
+            {"target": "field:achievements", "note": "请补充近三年业绩"},
+            {"target": f"material:{requirement.pk}", "note": "推荐表缺少盖章"},
+        ],
+        deadline=timezone.localdate() + timedelta(days=7),
+    )
+    application = Application.objects.get(pk=ready_application.pk)
+    assert application.state == "returned"
+    assert "按退回意见补正" in str(application.next_step)
+    # A locked field cannot be changed…
+    with pytest.raises(ValidationError, match="只能修改退回意见中列出的内容"):
+        save_draft(enterprise_user, application.round, craftsman_post(occupation="焊工"), application=application)
+    # …an open one can, and the open material can be replaced.
+    save_draft(enterprise_user, application.round, craftsman_post(achievements="补充后的业绩"), application=application)
+    services.attachment_add(application=application, requirement=requirement, upload=pdf_upload("盖章版.pdf"),
+                            by=enterprise_user)  # fmt: skip
+    resubmitted = services.application_submit(application=application, by=enterprise_user)
+    assert resubmitted.state == "submitted" and resubmitted.version == 2
+    first, second = ApplicationVersion.objects.filter(application=application).order_by("number")
+    assert first.snapshot["details"]["achievements"] == "主持完成多项技术攻关。"
+    assert second.snapshot["details"]["achievements"] == "补充后的业绩"
+    assert first.snapshot["attachments"][0]["name"] == "材料.pdf"
+    assert second.snapshot["attachments"][0]["name"] == "盖章版.pdf"
+    assert application.corrections.get().resolved_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_submissions_of_the_same_claim_make_one(reference_data):
+    # given two complete drafts for the same person and level, as two browser tabs would make
+    user = make_user(Role.ENTERPRISE)
+    round = RoundFactory()
+    drafts = []
+    for _ in range(2):
+        draft = save_draft(user, round, craftsman_post())
+        attach_required(draft, user)
+        drafts.append(draft)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit(application):
+        try:
+            barrier.wait()
+            services.application_submit(application=application, by=user)
+            outcomes.append("ok")
+        except ValidationError as error:
+            outcomes.append(error.messages[0])
+        finally:
+            connection.close()
+
+    # when both are submitted at the same moment on PostgreSQL
+    threads = [threading.Thread(target=submit, args=(d,)) for d in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then exactly one went through and the other was told why
+    assert sorted(outcomes)[0] == "ok" and outcomes.count("ok") == 1
+    assert any("不能重复申报" in o for o in outcomes)
+    assert Application.objects.filter(state="submitted").count() == 1
+    assert ApplicationVersion.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_submits_once(reference_data):
+    user = make_user(Role.ENTERPRISE)
+    draft = save_draft(user, RoundFactory(), craftsman_post())
+    attach_required(draft, user)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def submit():
+        try:
+            barrier.wait()
+            services.application_submit(application=draft, by=user)
+            outcomes.append("ok")
+        except ValidationError as error:
+            outcomes.append(error.messages[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ok") == 1
+    assert ApplicationVersion.objects.filter(application=draft).count() == 1
