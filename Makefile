@@ -3,7 +3,7 @@
 #   make test   set everything up and run every check and test on PostgreSQL, Redis, a real Celery worker and Chromium
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help run test lint system-run system-test services messages serve-setup bench clean
+.PHONY: help run test lint system-run system-test services messages serve-setup clean
 
 PYTHON ?= python3
 VENV := .venv

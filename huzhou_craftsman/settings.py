@@ -19,8 +19,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env")
+# An env file is read only when asked for, so a deployment's .env (used by docker compose) never leaks into
+# a developer's `make run` in the same checkout.
+if "PORTAL_ENV_FILE" in env:
+    environ.Env.read_env(env.str("PORTAL_ENV_FILE"))
 
 PRODUCTION = env.bool("PORTAL_PRODUCTION", default=False)
 EMBEDDED = not PRODUCTION and "DATABASE_URL" not in env
@@ -218,6 +220,11 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
     if env.bool("BEHIND_TLS_PROXY", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Behind a reverse proxy the client is the n-th address from the right of X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"]
 
 LOGGING = {
     "version": 1,

@@ -17,6 +17,8 @@ urlpatterns = [
     path("manage/", account_views.admin_home, name="admin-home"),
     path("organisations/", account_views.organisation_list, name="organisation-list"),
     path("organisations/<int:pk>/", account_views.organisation_detail, name="organisation-detail"),
+    path("register/", account_views.register, name="register"),
+    path("organisations/<int:pk>/bank/", account_views.organisation_bank_update, name="organisation-bank"),
     path("organisations/<int:pk>/verify/", account_views.organisation_verify, name="organisation-verify"),
     path("", include("applications.urls")),
     path("admin/", admin.site.urls),

@@ -29,6 +29,12 @@ class UserAdmin(DjangoUserAdmin):
         (_("机构与范围"), {"fields": ("full_name", "mobile", "organisation", "district")}),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser may hand out superuser status or single permissions; administrators work with roles.
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ("is_superuser", "user_permissions", "last_login", "date_joined")
+
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):

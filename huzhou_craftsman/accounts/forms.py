@@ -62,3 +62,59 @@ class AuditEventFilter(django_filters.FilterSet):
     class Meta:
         model = AuditEvent
         fields = ["action", "actor_name", "target_id", "since", "until"]
+
+
+BANK_FIELDS = ["bank_account_name", "bank_account_number", "bank_name", "bank_cnaps_code"]
+
+
+class OrganisationRegistrationForm(forms.ModelForm):
+    """An enterprise signs itself up: the organisation and its first user, verified later by its district."""
+
+    username = forms.RegexField(
+        label=_("登录用户名"),
+        regex=r"^[A-Za-z0-9_.-]{4,30}$",
+        error_messages={"invalid": _("用户名为 4–30 位字母、数字、下划线、点或短横线。")},
+    )
+    full_name = forms.CharField(label=_("您的姓名"), max_length=50)
+    email = forms.EmailField(label=_("电子邮箱"))
+    password1 = forms.CharField(label=_("密码"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("确认密码"), widget=forms.PasswordInput, strip=False)
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "uscc", "district", "address", "contact_name", "contact_mobile", *BANK_FIELDS]
+        error_messages = {
+            "uscc": {"unique": _("该统一社会信用代码已注册。如需为本单位增加账号，请联系所属区县人力社保部门。")}
+        }
+
+    def clean_username(self):
+        from .models import User
+
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError(_("该用户名已被使用，请换一个。"))
+        return username
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        elif cleaned.get("password1"):
+            from django.contrib.auth import password_validation
+
+            from .models import User
+
+            candidate = User(username=cleaned.get("username", ""), email=cleaned.get("email", ""))
+            try:
+                password_validation.validate_password(cleaned["password1"], candidate)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class BankDetailsForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = BANK_FIELDS
+
+    reason = forms.CharField(label=_("变更原因"), max_length=300)

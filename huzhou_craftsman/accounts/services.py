@@ -1,19 +1,28 @@
 """Writes of the accounts package: audit events, organisation verification, users with roles."""
 
+from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import identifiers
 from .models import AuditEvent, Organisation, User
 from .roles import Role
 
 
 def client_ip(request) -> str | None:
-    """Return the client address Django saw (the proxy sets REMOTE_ADDR correctly in deployment)."""
+    """Return the client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies, from X-Forwarded-For."""
     if request is None:
         return None
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -97,9 +106,56 @@ def user_create(
         is_staff=role == Role.ADMINISTRATOR,
         is_superuser=False,
     )
+    password_validation.validate_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     user.groups.set([Group.objects.get(name=role.value)])
     audit_record(action="user.create", actor=by, target=user, data={"role": role.value})
     return user
+
+
+@transaction.atomic
+def organisation_register(*, organisation: Organisation, username: str, password: str, full_name: str, email: str,
+                          request=None) -> User:  # fmt: skip
+    """Create an unverified organisation and its first enterprise user; its district verifies it later."""
+    organisation.is_verified = False
+    organisation.full_clean()
+    organisation.save()
+    user = user_create(
+        username=username, password=password, role=Role.ENTERPRISE, full_name=full_name, email=email,
+        organisation=organisation,
+    )  # fmt: skip
+    audit_record(
+        action="organisation.register", actor=user, target=organisation, request=request, to_state="unverified"
+    )
+    return user
+
+
+@transaction.atomic
+def organisation_update_bank(*, organisation: Organisation, by: User, data: dict, reason: str, request=None) -> bool:
+    """Change the bank details through an audited form; return whether the account passes the Luhn check."""
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if not (by.role == Role.ENTERPRISE and by.organisation_id == locked.pk) and not by.has_perm(
+        "accounts.change_organisation"
+    ):
+        raise PermissionDenied(_("您无权修改该单位的收款账户。"))
+    fields = ["bank_account_name", "bank_account_number", "bank_name", "bank_cnaps_code"]
+    before = {f: getattr(locked, f) for f in fields}
+    for field in fields:
+        setattr(locked, field, data[field])
+    locked.full_clean()
+    locked.save(update_fields=fields)
+    masked = identifiers.mask_bank_account
+    audit_record(
+        action="organisation.bank_change",
+        actor=by,
+        target=locked,
+        request=request,
+        reason=reason,
+        data={
+            "before": {**before, "bank_account_number": masked(before["bank_account_number"])},
+            "after": {**{f: data[f] for f in fields}, "bank_account_number": masked(locked.bank_account_number)},
+        },
+    )
+    return identifiers.bank_account_luhn_ok(locked.bank_account_number)

@@ -3,6 +3,7 @@
 import csv
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
-from .forms import AuditEventFilter, OrganisationFilter
+from .forms import AuditEventFilter, BankDetailsForm, OrganisationFilter, OrganisationRegistrationForm
 from .permissions import permission_required, role_required
 from .roles import ROLE_HOME, Role
 
@@ -60,6 +61,49 @@ def organisation_list(request):
 def organisation_detail(request, pk):
     organisation = get_object_or_404(selectors.organisations_visible_to(request.user), pk=pk)
     return render(request, "accounts/organisation_detail.html", {"organisation": organisation})
+
+
+def register(request):
+    """Public sign-up of an organisation and its first user."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = OrganisationRegistrationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user = services.organisation_register(
+            organisation=form.instance,
+            username=data["username"],
+            password=data["password1"],
+            full_name=data["full_name"],
+            email=data["email"],
+            request=request,
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(
+            request,
+            _("注册成功。%(district)s人力社保部门认定本单位后即可提交申报，在此之前可以先填写草稿。")
+            % {"district": user.organisation.district},
+        )
+        return redirect("home")
+    return render(request, "accounts/register.html", {"form": form})
+
+
+@role_required(Role.ENTERPRISE, Role.ADMINISTRATOR)
+def organisation_bank_update(request, pk):
+    organisation = get_object_or_404(selectors.organisations_visible_to(request.user), pk=pk)
+    form = BankDetailsForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        luhn_ok = services.organisation_update_bank(
+            organisation=organisation, by=request.user, data=form.cleaned_data, reason=form.cleaned_data["reason"],
+            request=request,
+        )  # fmt: skip
+        messages.success(request, _("收款账户已更新，变更已记录。"))
+        if not luhn_ok:
+            messages.warning(
+                request, _("提示：该账号未通过银行卡校验位检查。对公账户通常如此；若为个人银行卡，请再核对一遍。")
+            )
+        return redirect("organisation-detail", pk=pk)
+    return render(request, "accounts/bank_form.html", {"form": form, "organisation": organisation})
 
 
 @require_POST

@@ -67,3 +67,17 @@ def test_the_database_itself_refuses_to_change_the_audit_trail():
         AuditEvent.objects.filter(pk=event.pk).delete()
     event.refresh_from_db()
     assert event.reason == "first"
+
+
+def test_user_create_applies_the_password_validators():
+    with pytest.raises(ValidationError):
+        user_create(username="weak", password="12345678", role=Role.CITY_REVIEWER)
+
+
+def test_client_ip_behind_a_trusted_proxy(rf, settings):
+    from huzhou_craftsman.accounts.services import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="10.0.0.9, 203.0.113.7", REMOTE_ADDR="172.18.0.2")
+    assert client_ip(request) == "172.18.0.2"
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.7"
