@@ -324,3 +324,105 @@ class CorrectionRequest(models.Model):
     @property
     def open_materials(self) -> set[int]:
         return {int(item["target"].split(":", 1)[1]) for item in self.items if item["target"].startswith("material:")}
+
+
+class Stage(models.TextChoices):
+    DISTRICT = "district", _("区县初审")
+    CITY_REVIEW = "city_review", _("市级复审")
+    CITY_APPROVAL = "city_approval", _("市级审批")
+
+
+class ReviewDecision(models.Model):
+    """One reviewer's decision at one stage: who, when, what and why. Never edited."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
+    stage = models.CharField(_("审核环节"), max_length=20, choices=Stage.choices)
+    action = models.CharField(_("决定"), max_length=32)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("决定时间"), default=timezone.now)
+    reason = models.TextField(_("理由"), blank=True)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        verbose_name = _("审核决定")
+        verbose_name_plural = _("审核决定")
+
+    def __str__(self):
+        return f"{self.application_id} {self.stage} {self.action}"
+
+
+class StaffComment(models.Model):
+    """A note between bureau staff about an application; never shown to the enterprise."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="staff_comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("内容"), max_length=2000)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("内部意见")
+        verbose_name_plural = _("内部意见")
+
+    def __str__(self):
+        return f"{self.application_id} {self.author_id}"
+
+
+class Notification(models.Model):
+    """A message to an organisation about one of its applications (shown in the portal and e-mailed)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="notifications")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, null=True, related_name="notifications")
+    message = models.CharField(_("消息"), max_length=500)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("消息")
+        verbose_name_plural = _("消息")
+        indexes = [models.Index(fields=["organisation", "read_at"])]
+
+    def __str__(self):
+        return self.message
+
+
+class PublicNotice(models.Model):
+    """A public notice period (公示) for a set of approved applications, counted in working days."""
+
+    title = models.CharField(_("公示标题"), max_length=200)
+    applications = models.ManyToManyField(Application, related_name="notices", verbose_name=_("公示申报"))
+    working_days = models.PositiveSmallIntegerField(_("公示期（工作日）"), default=5)
+    starts_on = models.DateField(_("公示开始日"))
+    ends_on = models.DateField(_("公示截止日"))
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(_("发布时间"), default=timezone.now)
+    closed_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("公示")
+        verbose_name_plural = _("公示")
+
+    def __str__(self):
+        return self.title
+
+
+class Objection(models.Model):
+    """An objection received during a notice; it sends the application back to city review."""
+
+    notice = models.ForeignKey(PublicNotice, on_delete=models.PROTECT, related_name="objections")
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="objections")
+    received_on = models.DateField(_("收到日期"))
+    reason = models.TextField(_("异议内容"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name = _("公示异议")
+        verbose_name_plural = _("公示异议")
+
+    def __str__(self):
+        return f"{self.notice_id} {self.application_id}"

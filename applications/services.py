@@ -17,7 +17,7 @@ from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from subsidies import rules
 
-from . import schemes, workflow
+from . import schemes
 from .models import (
     Application,
     ApplicationVersion,
@@ -29,25 +29,8 @@ from .models import (
     Round,
     Scheme,
 )
+from .transitions import application_transition, ensure_may_act
 from .workflow import Action, State
-
-CITY_ROLES = frozenset({Role.CITY_REVIEWER, Role.CITY_APPROVER})
-
-
-# --- Scope ------------------------------------------------------------------------------------------------------
-
-
-def ensure_may_act(user: User, application: Application) -> None:
-    """Refuse a user who is outside the application's scope (their organisation, their district, the city)."""
-    role = user.role
-    if role == Role.ENTERPRISE and application.organisation_id == user.organisation_id:
-        return
-    if role == Role.DISTRICT_REVIEWER and application.district_id == user.district_id:
-        return
-    if role in CITY_ROLES:
-        return
-    raise PermissionDenied(_("您无权处理这份申报。"))
-
 
 # --- People -----------------------------------------------------------------------------------------------------
 
@@ -326,36 +309,6 @@ def _snapshot(application: Application) -> dict:
     }
 
 
-def _move(application: Application, action: Action, by: User | None, *, reason: str = "", request=None):
-    """Apply one row of the workflow table to a locked application and record the event."""
-    transition = workflow.find(application.state, action)
-    if transition is None:
-        raise ValidationError(
-            _("当前状态“%(state)s”下不能执行“%(action)s”。")
-            % {"state": State(application.state).label, "action": Action(action).label}
-        )
-    if by is not None:
-        if by.role not in transition.roles:
-            raise PermissionDenied(_("您的角色不能执行“%(action)s”。") % {"action": Action(action).label})
-        ensure_may_act(by, application)
-    if transition.needs_reason and not reason.strip():
-        raise ValidationError(_("“%(action)s”必须填写理由。") % {"action": Action(action).label})
-    previous = application.state
-    application.state = transition.target
-    application.save(update_fields=["state", "updated_at"])
-    audit_record(
-        action=f"application.{action}",
-        actor=by,
-        actor_name="" if by else "system",
-        target=application,
-        request=request,
-        from_state=previous,
-        to_state=application.state,
-        reason=reason,
-    )
-    return application
-
-
 @transaction.atomic
 def application_submit(*, application: Application, by: User, request=None) -> Application:
     """Submit a draft, or resubmit a returned application: all problems are reported at once."""
@@ -375,7 +328,7 @@ def application_submit(*, application: Application, by: User, request=None) -> A
     application.save(update_fields=["dedup_key", "submitted_at", "version", "estimate_total", "estimate_basis"])
     try:
         with transaction.atomic():
-            _move(application, action, by, request=request)
+            application_transition(application, action, by, request=request)
     except IntegrityError:
         raise ValidationError(
             _("该人员（或单位）的同一类别、同一级别申报已在办理中或已获批准，不能重复申报。")
@@ -391,7 +344,7 @@ def application_submit(*, application: Application, by: User, request=None) -> A
 def application_withdraw(*, application: Application, by: User, reason: str = "", request=None) -> Application:
     """Withdraw a submitted application before the district review has acted on it."""
     application = Application.objects.select_for_update().get(pk=application.pk)
-    return _move(application, Action.WITHDRAW, by, reason=reason, request=request)
+    return application_transition(application, Action.WITHDRAW, by, reason=reason, request=request)
 
 
 @transaction.atomic
@@ -406,7 +359,7 @@ def application_return(
         raise ValidationError(_("补正期限必须晚于今天。"))
     action = Action.DISTRICT_RETURN if application.state == State.SUBMITTED else Action.CITY_RETURN
     reason = "；".join(item["note"] for item in items)
-    _move(application, action, by, reason=reason, request=request)
+    application_transition(application, action, by, reason=reason, request=request)
     return CorrectionRequest.objects.create(application=application, items=items, deadline=deadline, requested_by=by)
 
 

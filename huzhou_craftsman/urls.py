@@ -21,6 +21,8 @@ urlpatterns = [
     path("organisations/<int:pk>/bank/", account_views.organisation_bank_update, name="organisation-bank"),
     path("organisations/<int:pk>/verify/", account_views.organisation_verify, name="organisation-verify"),
     path("", include("applications.urls")),
+    path("", include("applications.notice_urls")),
+    path("", include("subsidies.urls")),
     path("admin/", admin.site.urls),
 ]
 

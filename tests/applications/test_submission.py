@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from applications import services
 from applications.models import Application, ApplicationVersion
+from applications.transitions import application_transition
 from huzhou_craftsman.accounts.models import AuditEvent
 from huzhou_craftsman.accounts.roles import Role
 from tests.applications.conftest import attach_required, craftsman_post, save_draft
@@ -94,7 +95,7 @@ def test_withdrawal_frees_the_claim_for_a_new_application(ready_application, ent
 def test_withdrawal_is_refused_once_review_has_started(ready_application, enterprise_user):
     services.application_submit(application=ready_application, by=enterprise_user)
     reviewer = make_user(Role.DISTRICT_REVIEWER, district=ready_application.district)
-    services._move(Application.objects.get(pk=ready_application.pk), "district_pass", reviewer)
+    application_transition(Application.objects.get(pk=ready_application.pk), "district_pass", reviewer)
     with pytest.raises(ValidationError, match="不能执行“撤回”"):
         services.application_withdraw(application=ready_application, by=enterprise_user)
 

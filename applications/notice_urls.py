@@ -1,0 +1,3 @@
+"""URLs of the public notice (公示) pages."""
+
+urlpatterns: list = []

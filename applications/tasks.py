@@ -1,0 +1,39 @@
+"""Background tasks of the intake and review workflow."""
+
+from celery import shared_task
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Notification
+
+
+@shared_task(
+    name="applications.tasks.send_notification_email",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=60,
+    soft_time_limit=50,
+)
+def send_notification_email(notification_id: int) -> bool:
+    """E-mail a notification to the organisation's users once; return whether a mail went out."""
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update().select_related("organisation").filter(pk=notification_id).first()
+        )
+        if notification is None or notification.emailed_at is not None:
+            return False
+        recipients = [u.email for u in notification.organisation.users.filter(is_active=True) if u.email]
+        if recipients:
+            send_mail(
+                subject=_("【湖州工匠资助平台】申报进度通知"),
+                message=notification.message + "\n\n" + _("详情请登录湖州工匠培育工程资助申报平台查看。"),
+                from_email=None,
+                recipient_list=recipients,
+            )
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return bool(recipients)

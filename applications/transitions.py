@@ -1,0 +1,118 @@
+"""The one function that moves an application through the workflow table, and what every move brings with it:
+scope and role checks, separation of duties, the decision record, the audit event and the enterprise's message."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+
+from huzhou_craftsman.accounts.models import User
+from huzhou_craftsman.accounts.roles import Role
+from huzhou_craftsman.accounts.services import audit_record
+
+from . import workflow
+from .models import Application, Notification, ReviewDecision, Stage
+from .workflow import Action, State
+
+CITY_ROLES = frozenset({Role.CITY_REVIEWER, Role.CITY_APPROVER})
+
+# Which review stage a decision belongs to; one person decides at one stage only (separation of duties).
+STAGE_OF = {
+    Action.DISTRICT_PASS: Stage.DISTRICT,
+    Action.DISTRICT_RETURN: Stage.DISTRICT,
+    Action.DISTRICT_REJECT: Stage.DISTRICT,
+    Action.CITY_PASS: Stage.CITY_REVIEW,
+    Action.CITY_RETURN: Stage.CITY_REVIEW,
+    Action.CITY_REJECT: Stage.CITY_REVIEW,
+    Action.APPROVE: Stage.CITY_APPROVAL,
+    Action.APPROVAL_REJECT: Stage.CITY_APPROVAL,
+}
+
+# What the enterprise is told after each move (in its portal inbox and by e-mail).
+MESSAGES = {
+    Action.SUBMIT: _("申报 %(number)s 已提交，等待区县审核。"),
+    Action.RESUBMIT: _("申报 %(number)s 已补正并重新提交。"),
+    Action.WITHDRAW: _("申报 %(number)s 已撤回。"),
+    Action.DISTRICT_PASS: _("申报 %(number)s 已通过区县初审，进入市级复审。"),
+    Action.DISTRICT_RETURN: _("申报 %(number)s 被退回补正：%(reason)s"),
+    Action.DISTRICT_REJECT: _("申报 %(number)s 未通过区县初审：%(reason)s"),
+    Action.CITY_PASS: _("申报 %(number)s 已通过市级复审，等待审批。"),
+    Action.CITY_RETURN: _("申报 %(number)s 被退回补正：%(reason)s"),
+    Action.CITY_REJECT: _("申报 %(number)s 未通过市级复审：%(reason)s"),
+    Action.APPROVE: _("申报 %(number)s 已通过市级审批，将进行公示。"),
+    Action.APPROVAL_REJECT: _("申报 %(number)s 未获批准：%(reason)s"),
+    Action.OPEN_NOTICE: _("申报 %(number)s 正在公示。"),
+    Action.OBJECT: _("申报 %(number)s 在公示期间收到异议，退回市级复审。"),
+    Action.CLOSE_NOTICE: _("申报 %(number)s 公示期满，已批准。"),
+}
+
+
+def ensure_may_act(user: User, application: Application) -> None:
+    """Refuse a user who is outside the application's scope (their organisation, their district, the city)."""
+    role = user.role
+    if role == Role.ENTERPRISE and application.organisation_id == user.organisation_id:
+        return
+    if role == Role.DISTRICT_REVIEWER and application.district_id == user.district_id:
+        return
+    if role in CITY_ROLES:
+        return
+    raise PermissionDenied(_("您无权处理这份申报。"))
+
+
+def _ensure_separation_of_duties(application: Application, stage: Stage, by: User) -> None:
+    earlier = ReviewDecision.objects.filter(application=application, decided_by=by).exclude(stage=stage)
+    if earlier.exists():
+        raise PermissionDenied(
+            _("您已在“%(stage)s”环节对这份申报作出过决定，同一人不能在两个环节审核同一申报。")
+            % {"stage": Stage(earlier.first().stage).label}
+        )
+
+
+def notify(application: Application, message: str) -> Notification:
+    """Tell the application's organisation something in the portal, and by e-mail once the change commits."""
+    from .tasks import send_notification_email
+
+    notification = Notification.objects.create(
+        organisation_id=application.organisation_id, application=application, message=message[:500]
+    )
+    send_notification_email.delay_on_commit(notification.pk)
+    return notification
+
+
+def application_transition(
+    application: Application, action: Action, by: User | None, *, reason: str = "", request=None
+) -> Application:
+    """Apply one row of the workflow table to an application the caller has locked (select_for_update).
+
+    ``by=None`` is the portal itself (the periodic task that closes a notice).
+    """
+    transition = workflow.find(application.state, action)
+    if transition is None:
+        raise ValidationError(
+            _("当前状态“%(state)s”下不能执行“%(action)s”（可能已被他人处理，请刷新页面）。")
+            % {"state": State(application.state).label, "action": Action(action).label}
+        )
+    stage = STAGE_OF.get(Action(action))
+    if by is not None:
+        if by.role not in transition.roles:
+            raise PermissionDenied(_("您的角色不能执行“%(action)s”。") % {"action": Action(action).label})
+        ensure_may_act(by, application)
+        if stage is not None:
+            _ensure_separation_of_duties(application, stage, by)
+    if transition.needs_reason and not reason.strip():
+        raise ValidationError(_("“%(action)s”必须填写理由。") % {"action": Action(action).label})
+    previous = application.state
+    application.state = transition.target
+    application.save(update_fields=["state", "updated_at"])
+    if stage is not None:
+        ReviewDecision.objects.create(application=application, stage=stage, action=action, decided_by=by, reason=reason)
+    audit_record(
+        action=f"application.{action}",
+        actor=by,
+        actor_name="" if by else "system",
+        target=application,
+        request=request,
+        from_state=previous,
+        to_state=application.state,
+        reason=reason,
+    )
+    notify(application, MESSAGES[Action(action)] % {"number": application.number, "reason": reason})
+    return application

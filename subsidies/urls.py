@@ -1,0 +1,3 @@
+"""URLs of the money side: awards and, later, documents and payments."""
+
+urlpatterns: list = []
