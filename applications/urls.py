@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import review_views, views
 
 urlpatterns = [
     path("enterprise/", views.enterprise_home, name="enterprise-home"),
@@ -18,5 +18,11 @@ urlpatterns = [
     ),
     path("applications/<int:pk>/roster/", views.roster_edit, name="roster-edit"),
     path("applications/<int:pk>/roster/upload/", views.roster_upload, name="roster-upload"),
+    path("review/queue/", review_views.review_queue, name="review-queue"),
+    path("review/bulk/", review_views.review_bulk, name="review-bulk"),
+    path("review/applications/<int:pk>/", review_views.review_detail, name="review-detail"),
+    path("review/applications/<int:pk>/decide/", review_views.review_decide, name="review-decide"),
+    path("review/applications/<int:pk>/return/", review_views.review_return, name="review-return"),
+    path("review/applications/<int:pk>/comment/", review_views.review_comment, name="review-comment"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment-download"),
 ]

@@ -36,6 +36,7 @@ def enterprise_home(request):
             "organisation": organisation,
             "applications": applications[:100],
             "open_rounds": selectors.open_rounds(),
+            "notifications": organisation.notifications.select_related("application")[:10],
         },
     )
 

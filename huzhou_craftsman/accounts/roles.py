@@ -71,9 +71,9 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
 # Where each role lands after login (URL names).
 ROLE_HOME = {
     Role.ENTERPRISE: "enterprise-home",
-    Role.DISTRICT_REVIEWER: "district-home",
-    Role.CITY_REVIEWER: "city-review-home",
-    Role.CITY_APPROVER: "approval-home",
+    Role.DISTRICT_REVIEWER: "review-queue",
+    Role.CITY_REVIEWER: "review-queue",
+    Role.CITY_APPROVER: "review-queue",
     Role.FINANCE_MAKER: "finance-home",
     Role.FINANCE_CHECKER: "finance-check-home",
     Role.AUDITOR: "audit-events",

@@ -30,12 +30,6 @@ def home(request):
     return redirect(ROLE_HOME[role])
 
 
-@role_required(Role.DISTRICT_REVIEWER)
-def district_home(request):
-    pending = selectors.organisations_visible_to(request.user).filter(is_verified=False)
-    return render(request, "home/district.html", {"pending_organisations": pending[:PAGE_SIZE]})
-
-
 def _staff_home(template):
     def view(request):
         return render(request, template)
@@ -43,8 +37,6 @@ def _staff_home(template):
     return view
 
 
-city_review_home = role_required(Role.CITY_REVIEWER)(_staff_home("home/city_review.html"))
-approval_home = role_required(Role.CITY_APPROVER)(_staff_home("home/approval.html"))
 finance_home = role_required(Role.FINANCE_MAKER)(_staff_home("home/finance.html"))
 finance_check_home = role_required(Role.FINANCE_CHECKER)(_staff_home("home/finance_check.html"))
 admin_home = role_required(Role.ADMINISTRATOR)(_staff_home("home/admin.html"))

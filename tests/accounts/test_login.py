@@ -66,7 +66,7 @@ def test_staff_sets_up_totp_with_a_real_code_then_reaches_their_page(client, set
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # the wrong code below would otherwise delay the right one
     reviewer = make_user(Role.CITY_REVIEWER)
     assert post_login(client, reviewer.username, PASSWORD).status_code == 302
-    response = client.get(reverse("city-review-home"))
+    response = client.get(reverse("review-queue"))
     assert response.url.startswith(reverse("accounts:2fa-setup"))
     page = client.get(response.url)
     assert "<svg" in page.content.decode()  # the QR code
@@ -76,7 +76,7 @@ def test_staff_sets_up_totp_with_a_real_code_then_reaches_their_page(client, set
     assert response.status_code == 302
     device.refresh_from_db()
     assert device.confirmed
-    assert client.get(reverse("city-review-home")).status_code == 200
+    assert client.get(reverse("review-queue")).status_code == 200
     assert AuditEvent.objects.filter(action="2fa.enabled", actor=reviewer).exists()
 
 
@@ -85,13 +85,13 @@ def test_staff_with_a_device_must_enter_the_current_code(client, settings):
     approver = make_user(Role.CITY_APPROVER)
     device = TOTPDevice.objects.create(user=approver, name="phone", confirmed=True)
     post_login(client, approver.username, PASSWORD)
-    response = client.get(reverse("approval-home"))
+    response = client.get(reverse("review-queue"))
     assert response.url.startswith(reverse("accounts:2fa-verify"))
     wrong = client.post(reverse("accounts:2fa-verify"), {"token": "123456"})
     assert "验证码不正确" in wrong.content.decode()
     assert AuditEvent.objects.filter(action="2fa.failed", actor=approver).exists()
     client.post(reverse("accounts:2fa-verify"), {"token": current_code(device)})
-    assert client.get(reverse("approval-home")).status_code == 200
+    assert client.get(reverse("review-queue")).status_code == 200
 
 
 def test_a_wrong_code_throttles_the_next_attempt(client):
@@ -100,7 +100,7 @@ def test_a_wrong_code_throttles_the_next_attempt(client):
     post_login(client, approver.username, PASSWORD)
     client.post(reverse("accounts:2fa-verify"), {"token": "123456"})
     client.post(reverse("accounts:2fa-verify"), {"token": current_code(device)})
-    assert client.get(reverse("approval-home")).status_code == 302
+    assert client.get(reverse("review-queue")).status_code == 302
 
 
 def test_enterprise_user_who_opted_in_is_asked_for_the_code(client):

@@ -35,8 +35,8 @@ def test_district_reviewer_logs_in_with_a_second_factor(page, shot):
     shot(page, "totp-verify")
     page.get_by_label("动态验证码").fill(current_code(device))
     page.get_by_role("button", name="验证").click()
-    page.wait_for_url("**/review/district/")
-    assert page.get_by_role("heading", name="区县初审工作台").is_visible()
+    page.wait_for_url("**/review/queue/")
+    assert page.get_by_role("heading", name="待审申报").is_visible()
     shot(page, "district-home")
 
 
