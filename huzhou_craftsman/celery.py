@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huzhou_craftsman.settings")
 app = Celery("huzhou_craftsman")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Packages whose tasks live one level down (subsidies/documents/tasks.py).
+app.autodiscover_tasks(["subsidies.documents"])
