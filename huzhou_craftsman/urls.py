@@ -7,8 +7,6 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("huzhou_craftsman.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("finance/", account_views.finance_home, name="finance-home"),
-    path("finance/check/", account_views.finance_check_home, name="finance-check-home"),
     path("audit/events/", account_views.audit_event_list, name="audit-events"),
     path("audit/events/export.csv", account_views.audit_event_export, name="audit-events-export"),
     path("manage/", account_views.admin_home, name="admin-home"),
@@ -20,6 +18,7 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("applications.notice_urls")),
     path("", include("subsidies.urls")),
+    path("", include("subsidies.finance_urls")),
     path("admin/", admin.site.urls),
 ]
 

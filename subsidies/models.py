@@ -8,6 +8,10 @@ from django.utils.translation import gettext_lazy as _
 from applications.models import Application, Person
 from huzhou_craftsman.accounts.models import Organisation
 
+from .payment_models import BankResultImport, PaymentBatch, PaymentCorrection, PaymentLine
+
+__all__ = ["Award", "BankResultImport", "Instalment", "PaymentBatch", "PaymentCorrection", "PaymentLine"]
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
@@ -61,6 +65,8 @@ class Instalment(models.Model):
     amount = models.DecimalField(_("金额（元）"), **MONEY)
     due_on = models.DateField(_("应付日期"))
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.DUE)
+    # When the bank last reported a failure: the instalment is payable again once the bank details change after it.
+    failed_at = models.DateTimeField(_("支付失败时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["due_on", "id"]

@@ -105,3 +105,31 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def pdf_upload(name="材料.pdf", content=PDF_BYTES):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def make_award(*, organisation=None, total="10000.00", instalments=("10000.00",), due_on=None, scheme="craftsman_title",
+               level="craftsman"):  # fmt: skip
+    """An award with its instalments, for the money side's tests (awards themselves are tested in test_awards)."""
+    from decimal import Decimal
+
+    from applications.models import Application
+    from subsidies.models import Award, Instalment
+
+    organisation = organisation or OrganisationFactory()
+    round = RoundFactory(scheme=scheme)
+    user = UserFactory()
+    application = Application.objects.create(
+        number=f"HZGJT{Application.objects.count() + 1:06d}{random.randint(0, 999):03d}",
+        round=round, organisation=organisation, district=organisation.district, scheme=scheme, level=level,
+        state="approved", created_by=user, approved_total=Decimal(total),
+    )  # fmt: skip
+    award = Award.objects.create(
+        application=application, organisation=organisation, scheme=scheme, level=level, total=Decimal(total),
+        basis="第3条 测试", policy_edition="huzhou-2021",
+    )  # fmt: skip
+    due_on = due_on or timezone.localdate()
+    for year, amount in enumerate(instalments, start=1):
+        Instalment.objects.create(
+            award=award, year=year, amount=Decimal(amount), due_on=due_on.replace(year=due_on.year + year - 1)
+        )
+    return award

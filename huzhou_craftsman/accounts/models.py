@@ -42,6 +42,7 @@ class Organisation(models.Model):
     bank_account_number = BankAccountField(_("银行账号"))
     bank_name = models.CharField(_("开户银行"), max_length=200)
     bank_cnaps_code = models.CharField(_("开户行联行号"), max_length=12, validators=[identifiers.validate_cnaps])
+    bank_details_changed_at = models.DateTimeField(_("收款账户变更时间"), null=True, blank=True)
     is_verified = models.BooleanField(_("已认定"), default=False)
     verified_at = models.DateTimeField(_("认定时间"), null=True, blank=True)
     verified_by = models.ForeignKey(

@@ -74,8 +74,8 @@ ROLE_HOME = {
     Role.DISTRICT_REVIEWER: "review-queue",
     Role.CITY_REVIEWER: "review-queue",
     Role.CITY_APPROVER: "review-queue",
-    Role.FINANCE_MAKER: "finance-home",
-    Role.FINANCE_CHECKER: "finance-check-home",
+    Role.FINANCE_MAKER: "finance-due",
+    Role.FINANCE_CHECKER: "finance-batches",
     Role.AUDITOR: "audit-events",
     Role.ADMINISTRATOR: "admin-home",
 }

@@ -144,8 +144,9 @@ def organisation_update_bank(*, organisation: Organisation, by: User, data: dict
     before = {f: getattr(locked, f) for f in fields}
     for field in fields:
         setattr(locked, field, data[field])
+    locked.bank_details_changed_at = timezone.now()
     locked.full_clean()
-    locked.save(update_fields=fields)
+    locked.save(update_fields=[*fields, "bank_details_changed_at"])
     masked = identifiers.mask_bank_account
     audit_record(
         action="organisation.bank_change",

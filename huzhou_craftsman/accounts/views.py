@@ -37,8 +37,6 @@ def _staff_home(template):
     return view
 
 
-finance_home = role_required(Role.FINANCE_MAKER)(_staff_home("home/finance.html"))
-finance_check_home = role_required(Role.FINANCE_CHECKER)(_staff_home("home/finance_check.html"))
 admin_home = role_required(Role.ADMINISTRATOR)(_staff_home("home/admin.html"))
 
 

@@ -22,7 +22,7 @@ def test_each_role_lands_on_its_own_page(client_of, role):
 
 def test_a_role_cannot_open_another_roles_landing_page(client_of):
     client, _user = client_of(Role.ENTERPRISE)
-    assert client.get(reverse("finance-home")).status_code == 403
+    assert client.get(reverse("finance-due")).status_code == 403
 
 
 def test_enterprise_user_sees_own_organisation_and_gets_404_for_another(client_of):

@@ -1,0 +1,164 @@
+"""Bank files: the generic 代发 layout for payment batches (CSV and XLSX, streamed) and the bank's result file.
+
+A bank with its own layout is one small subclass of ``BankLayout`` registered in ``LAYOUTS``.
+"""
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils.exceptions import InvalidFileException
+
+from .payment_models import PaymentBatch, PaymentLine
+
+
+class _Echo:
+    """A file-like object whose write returns what it was given, so csv.writer can feed a streaming response."""
+
+    def write(self, value):
+        return value
+
+
+class BankLayout:
+    """The generic payroll-style (代发) layout: a header row, one row per line, and a trailer with count and total."""
+
+    code = "generic"
+    name = _("通用代发格式")
+    columns = ("收款账号", "收款户名", "开户行", "联行号", "金额", "用途", "备注")
+
+    def row(self, batch: PaymentBatch, line: PaymentLine) -> list[str]:
+        return [
+            line.account_number,
+            line.account_name,
+            line.bank_name,
+            line.cnaps_code,
+            f"{line.amount:.2f}",
+            batch.purpose,
+            line.note,
+        ]
+
+    def trailer(self, batch: PaymentBatch) -> list[str]:
+        return ["合计", f"{batch.line_count}笔", "", "", f"{batch.total:.2f}", batch.number, ""]
+
+
+LAYOUTS = {layout.code: layout for layout in (BankLayout(),)}
+
+
+def _lines(batch: PaymentBatch) -> Iterator[PaymentLine]:
+    # The lines carry their own payee snapshot: no joins, and never all rows in memory at once.
+    return batch.lines.exclude(state=PaymentLine.State.CANCELLED).order_by("line_number").iterator(chunk_size=5000)
+
+
+def csv_rows(batch: PaymentBatch, layout: BankLayout = LAYOUTS["generic"], *, encoding="utf-8-sig") -> Iterator[bytes]:
+    """Yield the batch as CSV, encoded (UTF-8 with BOM for Excel, or GBK for older bank systems)."""
+    writer = csv.writer(_Echo())
+    # GB18030 encodes every GBK character with GBK's own bytes and can also carry rare name characters (生僻字).
+    codec = "gb18030" if encoding == "gbk" else "utf-8"
+    if encoding == "utf-8-sig":
+        yield "\ufeff".encode()
+    yield writer.writerow(layout.columns).encode(codec)
+    for line in _lines(batch):
+        yield writer.writerow(layout.row(batch, line)).encode(codec)
+    yield writer.writerow(layout.trailer(batch)).encode(codec)
+
+
+def write_xlsx(batch: PaymentBatch, target, layout: BankLayout = LAYOUTS["generic"]) -> None:
+    """Write the batch as XLSX with openpyxl's write-only mode; account numbers are text cells, never numbers."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(batch.number)
+    sheet.append(list(layout.columns))
+
+    def text(value):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = "@"
+        return cell
+
+    for line in _lines(batch):
+        values = layout.row(batch, line)
+        sheet.append([text(values[0]), values[1], values[2], text(values[3]), Decimal(values[4]), *values[5:]])
+    trailer = layout.trailer(batch)
+    sheet.append([trailer[0], trailer[1], "", "", Decimal(trailer[4]), trailer[5], ""])
+    workbook.save(target)
+
+
+# --- The bank's result file (回盘) --------------------------------------------------------------------------------
+
+RESULT_COLUMNS = ("收款账号", "金额", "结果", "失败原因")
+PAID_WORDS = {"成功", "已成功", "success", "ok", "0000"}
+FAILED_WORDS = {"失败", "fail", "failed", "退票"}
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    row_number: int
+    account_number: str
+    amount: Decimal | None
+    paid: bool | None  # None: the result word is not understood
+    failure_reason: str
+
+
+def result_template() -> bytes:
+    """Return the XLSX template banks fill in (or that finance staff copy a bank's result into)."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "银行回盘"
+    sheet.append(list(RESULT_COLUMNS))
+    for row in range(2, 1002):
+        sheet[f"A{row}"].number_format = "@"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _result_row(number: int, cells: list) -> ResultRow:
+    cells = [*cells, None, None, None, None][:4]
+    account, amount_text, result, reason = (_cell(c) for c in cells)
+    try:
+        amount = Decimal(amount_text.replace(",", "")).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        amount = None
+    word = result.lower()
+    paid = True if word in PAID_WORDS else False if word in FAILED_WORDS else None
+    return ResultRow(number, account.replace(" ", ""), amount, paid, reason)
+
+
+def read_results(upload, file_name: str) -> list[ResultRow]:
+    """Read a result file (XLSX, or CSV in UTF-8 or GBK); a file that cannot be read gets one clear error."""
+    if file_name.lower().endswith(".csv"):
+        raw = upload.read()
+        for encoding in ("utf-8-sig", "gbk"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValidationError(_("无法识别回盘文件的编码（支持 UTF-8 和 GBK）。"))
+        rows: Iterable = csv.reader(io.StringIO(text))
+    else:
+        try:
+            workbook = load_workbook(upload, read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+            raise ValidationError(_("无法读取回盘文件：请使用平台提供的 XLSX 模板或 CSV 文件。")) from None
+        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+        workbook.close()
+    rows = iter(rows)
+    header = tuple(_cell(c) for c in next(rows, ()))[:4]
+    if header != RESULT_COLUMNS:
+        raise ValidationError(_("回盘文件表头应为：%(cols)s。") % {"cols": "、".join(RESULT_COLUMNS)})
+    return [_result_row(n, list(cells)) for n, cells in enumerate(rows, start=2) if any(_cell(c) for c in cells)]

@@ -1,0 +1,215 @@
+"""Finance pages: due instalments, batches (make, check, export), bank results, reversals, reconciliation."""
+
+import tempfile
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Sum
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from applications.models import Round, Scheme
+from huzhou_craftsman.accounts.models import District
+from huzhou_craftsman.accounts.permissions import role_required
+from huzhou_craftsman.accounts.roles import Role
+from huzhou_craftsman.accounts.services import audit_record
+
+from . import bank_files, payments, reconciliation
+from .payment_models import PaymentBatch, PaymentLine
+
+FINANCE = (Role.FINANCE_MAKER, Role.FINANCE_CHECKER)
+READERS = (*FINANCE, Role.AUDITOR)
+
+
+class DueFilter(django_filters.FilterSet):
+    due_by = django_filters.DateFilter(
+        label=gettext_lazy("应付日期不晚于"), field_name="due_on", lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )  # fmt: skip
+    scheme = django_filters.ChoiceFilter(label=gettext_lazy("类别"), field_name="award__scheme", choices=Scheme.choices)
+    level = django_filters.CharFilter(label=gettext_lazy("级别代码"), field_name="award__level")
+    district = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("区县"), field_name="award__organisation__district", queryset=District.objects.all()
+    )
+    round = django_filters.ModelChoiceFilter(
+        label=gettext_lazy("批次"), field_name="award__application__round", queryset=Round.objects.all()
+    )
+    organisation = django_filters.CharFilter(
+        label=gettext_lazy("单位"), field_name="award__organisation__name", lookup_expr="icontains"
+    )
+
+
+@role_required(*READERS)
+def due_list(request):
+    filterset = DueFilter(request.GET, queryset=payments.instalments_due())
+    queryset = filterset.qs.order_by("due_on", "pk")
+    totals = queryset.aggregate(count=Count("pk"), amount=Sum("amount"))
+    return render(
+        request,
+        "finance/due_list.html",
+        {
+            "filter": filterset,
+            "instalments": queryset[:500],
+            "totals": totals,
+            "can_make": request.user.role == Role.FINANCE_MAKER,
+        },
+    )
+
+
+def _report(request, error):
+    for message in error.messages if isinstance(error, ValidationError) else [str(error)]:
+        messages.error(request, message)
+
+
+@require_POST
+@role_required(Role.FINANCE_MAKER)
+def batch_create(request):
+    ids = [int(i) for i in request.POST.getlist("instalments") if i.isdigit()]
+    try:
+        batch = payments.batch_create(instalment_ids=ids, by=request.user, request=request)
+    except (ValidationError, PermissionDenied) as error:
+        _report(request, error)
+        return redirect("finance-due")
+    messages.success(
+        request, _("已编制批次 %(n)s，共 %(c)s 笔，等待复核。") % {"n": batch.number, "c": batch.line_count}
+    )
+    return redirect("finance-batch", pk=batch.pk)
+
+
+@role_required(*READERS)
+def batch_list(request):
+    batches = PaymentBatch.objects.select_related("created_by", "checked_by")
+    if request.user.role == Role.FINANCE_CHECKER and "all" not in request.GET:
+        batches = batches.filter(state=PaymentBatch.State.AWAITING_CHECK)
+    return render(request, "finance/batch_list.html", {"batches": batches[:200]})
+
+
+@role_required(*READERS)
+def batch_detail(request, pk):
+    batch = get_object_or_404(PaymentBatch.objects.select_related("created_by", "checked_by"), pk=pk)
+    return render(
+        request,
+        "finance/batch_detail.html",
+        {
+            "batch": batch,
+            "lines": batch.lines.select_related("instalment__award__application")[:1000],
+            "totals": payments.batch_totals(batch),
+            "imports": batch.imports.select_related("imported_by"),
+            "can_check": request.user.role == Role.FINANCE_CHECKER and batch.created_by_id != request.user.pk,
+            "is_maker": request.user.role == Role.FINANCE_MAKER,
+            "can_export": request.user.role in FINANCE,
+        },
+    )
+
+
+@require_POST
+@role_required(Role.FINANCE_CHECKER)
+def batch_check(request, pk):
+    batch = get_object_or_404(PaymentBatch, pk=pk)
+    note = request.POST.get("note", "")
+    try:
+        if request.POST.get("decision") == "approve":
+            payments.batch_approve(batch=batch, by=request.user, note=note, request=request)
+            messages.success(request, _("批次已复核通过，可以导出。"))
+        else:
+            payments.batch_return(batch=batch, by=request.user, note=note, request=request)
+            messages.success(request, _("批次已退回，款项回到待付清单。"))
+    except (ValidationError, PermissionDenied) as error:
+        _report(request, error)
+    return redirect("finance-batch", pk=pk)
+
+
+@role_required(*FINANCE)
+def batch_export(request, pk, file_format):
+    if file_format not in ("xlsx", "csv", "csv-gbk"):
+        raise Http404
+    batch = get_object_or_404(PaymentBatch, pk=pk)
+    try:
+        batch = payments.batch_record_export(batch=batch, by=request.user, file_format=file_format, request=request)
+    except (ValidationError, PermissionDenied) as error:
+        _report(request, error)
+        return redirect("finance-batch", pk=pk)
+    if file_format == "xlsx":
+        # openpyxl's write-only mode writes row by row into a temporary file, which is then streamed.
+        target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
+        bank_files.write_xlsx(batch, target)
+        target.seek(0)
+        return FileResponse(target, as_attachment=True, filename=f"{batch.number}.xlsx")
+    encoding = "gbk" if file_format == "csv-gbk" else "utf-8-sig"
+    response = StreamingHttpResponse(
+        bank_files.csv_rows(batch, encoding=encoding),
+        content_type=f"text/csv; charset={'gbk' if encoding == 'gbk' else 'utf-8'}",
+    )
+    suffix = "-gbk" if encoding == "gbk" else ""
+    response["Content-Disposition"] = f'attachment; filename="{batch.number}{suffix}.csv"'
+    return response
+
+
+@role_required(*FINANCE)
+def result_template(request):
+    response = HttpResponse(
+        bank_files.result_template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = 'attachment; filename="bank-result-template.xlsx"'
+    return response
+
+
+@require_POST
+@role_required(Role.FINANCE_MAKER)
+def results_upload(request, pk):
+    batch = get_object_or_404(PaymentBatch, pk=pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("请选择银行回盘文件。"))
+        return redirect("finance-batch", pk=pk)
+    if upload.size > 20 * 1024 * 1024:
+        messages.error(request, _("回盘文件超过 20 MB。"))
+        return redirect("finance-batch", pk=pk)
+    content = upload.read()
+    upload.seek(0)
+    try:
+        rows = bank_files.read_results(upload, upload.name)
+        record = payments.results_import(
+            batch=batch, rows=rows, file_name=upload.name, content=content, by=request.user, request=request
+        )
+    except (ValidationError, PermissionDenied) as error:
+        _report(request, error)
+        return redirect("finance-batch", pk=pk)
+    messages.success(
+        request,
+        _("回盘已导入：成功 %(p)s 笔，失败 %(f)s 笔，此前已处理 %(u)s 笔。")
+        % {"p": record.paid, "f": record.failed, "u": record.unchanged},
+    )
+    for problem in record.problems:
+        messages.warning(request, problem)
+    return redirect("finance-batch", pk=pk)
+
+
+@require_POST
+@role_required(*FINANCE)
+def line_reverse(request, pk):
+    line = get_object_or_404(PaymentLine, pk=pk)
+    try:
+        payments.payment_reverse(line=line, by=request.user, reason=request.POST.get("reason", ""), request=request)
+    except (ValidationError, PermissionDenied) as error:
+        _report(request, error)
+    else:
+        messages.success(request, _("已冲正，该笔款项回到待付清单。"))
+    return redirect("finance-batch", pk=line.batch_id)
+
+
+@role_required(*READERS)
+def reconciliation_report(request):
+    report = reconciliation.build(period=request.GET.get("period", "month"))
+    if request.GET.get("format") == "xlsx":
+        target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
+        reconciliation.write_xlsx(report, target)
+        target.seek(0)
+        audit_record(action="reconciliation.export", actor=request.user, request=request)
+        return FileResponse(target, as_attachment=True, filename="reconciliation.xlsx")
+    return render(request, "finance/reconciliation.html", {"report": report})

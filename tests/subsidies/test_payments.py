@@ -1,0 +1,285 @@
+"""Finance: maker and checker, one live batch per instalment (also under concurrency), bank files, results
+imported idempotently, reversals, and totals that agree to the fen."""
+
+import csv
+import io
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import Workbook, load_workbook
+
+from huzhou_craftsman.accounts.models import AuditEvent
+from huzhou_craftsman.accounts.roles import Role
+from huzhou_craftsman.accounts.services import organisation_update_bank
+from subsidies import bank_files, payments, reconciliation
+from subsidies.models import Instalment, PaymentBatch, PaymentLine
+from tests.conftest import login
+from tests.factories import OrganisationFactory, make_award, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def maker(db):
+    return make_user(Role.FINANCE_MAKER)
+
+
+@pytest.fixture
+def checker(db):
+    return make_user(Role.FINANCE_CHECKER)
+
+
+@pytest.fixture
+def awards(db):
+    return [
+        make_award(total="200000.00", instalments=("100000.00", "100000.00")),
+        make_award(total="10000.00", instalments=("10000.00",)),
+        make_award(total="2916.67", instalments=("2916.67",), scheme="apprenticeship", level=""),
+    ]
+
+
+def due_ids():
+    return list(payments.instalments_due().values_list("pk", flat=True))
+
+
+def exported_batch(maker, checker):
+    batch = payments.batch_create(instalment_ids=due_ids(), by=maker)
+    payments.batch_approve(batch=batch, by=checker)
+    return payments.batch_record_export(batch=batch, by=maker, file_format="xlsx")
+
+
+def result_file(rows, header=bank_files.RESULT_COLUMNS) -> SimpleUploadedFile:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(header))
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("result.xlsx", buffer.getvalue())
+
+
+def import_results(batch, maker, rows):
+    upload = result_file(rows)
+    content = upload.read()
+    upload.seek(0)
+    parsed = bank_files.read_results(upload, upload.name)
+    return payments.results_import(batch=batch, rows=parsed, file_name="result.xlsx", content=content, by=maker)
+
+
+def test_due_list_holds_what_is_due_now_with_totals(awards):
+    due = payments.instalments_due()
+    assert due.count() == 3  # the grand craftsman's second year is due next year
+    assert sum(i.amount for i in due) == Decimal("112916.67")
+    next_year = timezone.localdate() + timedelta(days=366)
+    assert payments.instalments_due(on=next_year).count() == 4
+
+
+def test_maker_creates_and_a_different_checker_approves(awards, maker, checker):
+    batch = payments.batch_create(instalment_ids=due_ids(), by=maker)
+    assert (batch.line_count, batch.total, batch.state) == (3, Decimal("112916.67"), "awaiting_check")
+    assert Instalment.objects.filter(state="in_batch").count() == 3
+    with pytest.raises(PermissionDenied):
+        payments.batch_approve(batch=batch, by=maker)
+    other_checker_who_made_it = make_user(Role.FINANCE_CHECKER)
+    batch.created_by = other_checker_who_made_it
+    batch.save()
+    with pytest.raises(PermissionDenied, match="编制人不能复核自己编制的批次"):
+        payments.batch_approve(batch=batch, by=other_checker_who_made_it)
+    payments.batch_approve(batch=batch, by=checker)
+    batch.refresh_from_db()
+    assert batch.state == "approved" and batch.checked_by == checker
+
+
+def test_only_an_approved_batch_can_be_exported(awards, maker, checker):
+    batch = payments.batch_create(instalment_ids=due_ids(), by=maker)
+    with pytest.raises(ValidationError, match="只有复核通过的批次可以导出"):
+        payments.batch_record_export(batch=batch, by=maker, file_format="csv")
+
+
+def test_a_returned_batch_frees_its_instalments(awards, maker, checker):
+    batch = payments.batch_create(instalment_ids=due_ids(), by=maker)
+    with pytest.raises(ValidationError, match="必须填写原因"):
+        payments.batch_return(batch=batch, by=checker, note="")
+    payments.batch_return(batch=batch, by=checker, note="金额需核对")
+    assert payments.instalments_due().count() == 3
+    assert payments.batch_create(instalment_ids=due_ids(), by=maker).line_count == 3
+
+
+def test_an_instalment_cannot_enter_a_second_live_batch(awards, maker):
+    ids = due_ids()
+    payments.batch_create(instalment_ids=ids, by=maker)
+    with pytest.raises(ValidationError, match="已不在待付清单"):
+        payments.batch_create(instalment_ids=ids[:1], by=maker)
+
+
+def test_the_database_itself_refuses_a_second_live_line(awards, maker):
+    batch = payments.batch_create(instalment_ids=due_ids(), by=maker)
+    line = batch.lines.first()
+    other = PaymentBatch.objects.create(number="PB-X", created_by=maker)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PaymentLine.objects.create(
+            batch=other, instalment=line.instalment, line_number=1, amount=line.amount, account_name="x",
+            account_number="1234567890", bank_name="x", cnaps_code="123456789012",
+        )  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_batch_creations_put_each_instalment_in_one_batch(reference_data):
+    make_award(total="10000.00", instalments=("10000.00",))
+    make_award(total="5000.00", instalments=("5000.00",))
+    makers = [make_user(Role.FINANCE_MAKER), make_user(Role.FINANCE_MAKER)]
+    ids = due_ids()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def create(maker):
+        try:
+            barrier.wait()
+            payments.batch_create(instalment_ids=ids, by=maker)
+            outcomes.append("ok")
+        except ValidationError as error:
+            outcomes.append(error.messages[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=create, args=(m,)) for m in makers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ok") == 1
+    assert PaymentLine.objects.filter(state="pending").count() == 2
+    assert PaymentBatch.objects.count() == 1
+
+
+def test_csv_and_xlsx_carry_the_same_lines_count_and_total(awards, maker, checker):
+    batch = exported_batch(maker, checker)
+    utf8 = b"".join(bank_files.csv_rows(batch)).decode("utf-8-sig")
+    gbk = b"".join(bank_files.csv_rows(batch, encoding="gbk")).decode("gbk")
+    assert utf8 == gbk  # the GBK variant opens with the right Chinese
+    rows = list(csv.reader(io.StringIO(utf8)))
+    assert rows[0] == list(bank_files.BankLayout.columns)
+    assert rows[-1][:2] == ["合计", "3笔"] and rows[-1][4] == "112916.67"
+    assert sum(Decimal(r[4]) for r in rows[1:-1]) == Decimal("112916.67")
+    buffer = io.BytesIO()
+    bank_files.write_xlsx(batch, buffer)
+    sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[1][0] == awards[0].organisation.bank_account_number
+    assert isinstance(values[1][0], str)  # the account number is a text cell
+    assert sheet.cell(row=2, column=1).number_format == "@"
+    assert Decimal(str(values[-1][4])) == Decimal("112916.67")
+
+
+def test_results_mark_lines_paid_or_failed_and_reimporting_changes_nothing(awards, maker, checker):
+    batch = exported_batch(maker, checker)
+    lines = list(batch.lines.order_by("line_number"))
+    rows = [
+        [lines[0].account_number, f"{lines[0].amount:.2f}", "成功", ""],
+        [lines[1].account_number, f"{lines[1].amount:.2f}", "成功", ""],
+        [lines[2].account_number, f"{lines[2].amount:.2f}", "失败", "户名不符"],
+    ]
+    # all three orgs share the factory account number: the amount picks the line
+    first = import_results(batch, maker, rows)
+    assert (first.paid, first.failed, first.problems) == (2, 1, [])
+    second = import_results(batch, maker, rows)
+    assert (second.paid, second.failed, second.unchanged) == (0, 0, 3)
+    assert Instalment.objects.filter(state="paid").count() == 2
+    assert PaymentLine.objects.get(pk=lines[2].pk).failure_reason == "户名不符"
+    batch.refresh_from_db()
+    assert batch.state == "settled"
+
+
+def test_a_line_that_matches_nothing_or_differs_in_amount_changes_nothing(awards, maker, checker):
+    batch = exported_batch(maker, checker)
+    line = batch.lines.first()
+    record = import_results(
+        batch, maker, [["6222000000000000", "10.00", "成功", ""], [line.account_number, "1.00", "成功", ""]]
+    )
+    assert record.paid == 0 and len(record.problems) == 2
+    assert "不在本批次中" in record.problems[0] and "不符" in record.problems[1]
+    assert not PaymentLine.objects.filter(state="paid").exists()
+
+
+def test_failed_instalment_returns_to_the_due_list_after_bank_details_change(awards, maker, checker):
+    batch = exported_batch(maker, checker)
+    failed_line = batch.lines.get(amount=Decimal("10000.00"))
+    import_results(batch, maker, [[failed_line.account_number, "10000.00", "失败", "账号不存在"]])
+    assert failed_line.instalment_id not in due_ids()
+    enterprise = make_user(Role.ENTERPRISE, organisation=failed_line.instalment.award.organisation)
+    organisation_update_bank(
+        organisation=enterprise.organisation, by=enterprise, reason="更正账号",
+        data={"bank_account_name": "新户名", "bank_account_number": "6222021202041701419", "bank_name": "工商银行",
+              "bank_cnaps_code": "102336000015"},
+    )  # fmt: skip
+    assert failed_line.instalment_id in due_ids()
+    again = payments.batch_create(instalment_ids=[failed_line.instalment_id], by=maker)
+    assert again.lines.get().account_number == "6222021202041701419"
+
+
+def test_a_paid_instalment_never_enters_another_batch_and_reversal_is_a_new_entry(awards, maker, checker):
+    batch = exported_batch(maker, checker)
+    line = batch.lines.first()
+    import_results(batch, maker, [[line.account_number, f"{line.amount:.2f}", "成功", ""]])
+    with pytest.raises(ValidationError):
+        payments.batch_create(instalment_ids=[line.instalment_id], by=maker)
+    with pytest.raises(ValidationError, match="冲正必须填写原因"):
+        payments.payment_reverse(line=line, by=checker, reason="")
+    correction = payments.payment_reverse(line=line, by=checker, reason="重复支付，银行已退回")
+    assert correction.amount == line.amount
+    line.refresh_from_db()
+    assert line.state == "reversed"
+    assert AuditEvent.objects.filter(action="payment.reverse", reason="重复支付，银行已退回").exists()
+    assert line.instalment_id in due_ids()
+
+
+def test_reconciliation_adds_up_to_the_fen(awards, maker, checker):
+    batch = exported_batch(maker, checker)
+    line = batch.lines.get(amount=Decimal("2916.67"))
+    import_results(batch, maker, [[line.account_number, "2916.67", "成功", ""]])
+    report = reconciliation.build()
+    total = report.totals
+    assert total.approved == Decimal("212916.67")
+    assert (total.paid, total.in_batch, total.due) == (Decimal("2916.67"), Decimal("110000.00"), Decimal("100000.00"))
+    assert all(row.adds_up for row in [*report.periods, total])
+    (batch_row,) = report.batches
+    assert batch_row.total == batch.total == batch_row.paid + batch_row.pending
+
+
+def test_pages_for_maker_checker_and_exports(client, awards, maker, checker):
+    login(client, maker)
+    page = client.get(reverse("finance-due")).content.decode()
+    assert "112,916.67" in page
+    response = client.post(reverse("finance-batch-create"), {"instalments": due_ids()})
+    batch = PaymentBatch.objects.get()
+    assert response.url == reverse("finance-batch", args=[batch.pk])
+    assert client.get(reverse("finance-batch-export", args=[batch.pk, "csv"])).status_code == 302  # not yet approved
+    login(client, checker)
+    client.post(reverse("finance-batch-check", args=[batch.pk]), {"decision": "approve"})
+    login(client, maker)
+    response = client.get(reverse("finance-batch-export", args=[batch.pk, "csv-gbk"]))
+    body = b"".join(response.streaming_content).decode("gbk")
+    assert "收款账号" in body and "112916.67" in body
+    assert AuditEvent.objects.filter(action="batch.export", data__format="csv-gbk").exists()
+    xlsx = client.get(reverse("finance-batch-export", args=[batch.pk, "xlsx"]))
+    assert b"".join(xlsx.streaming_content)[:2] == b"PK"
+    assert client.get(reverse("finance-reconciliation"), {"format": "xlsx"}).status_code == 200
+
+
+def test_enterprise_and_reviewers_cannot_reach_finance(client, awards):
+    for role in (Role.ENTERPRISE, Role.CITY_APPROVER):
+        login(client, make_user(role))
+        assert client.get(reverse("finance-due")).status_code == 403
+
+
+def test_organisations_other_than_the_payee_are_untouched(awards):
+    OrganisationFactory()
+    assert payments.instalments_due().count() == 3
