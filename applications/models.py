@@ -43,7 +43,7 @@ def _all_file_kinds():
 class Round(models.Model):
     """A call for applications (申报批次) under one scheme, open between two moments."""
 
-    scheme = models.CharField(_("资助类别"), max_length=32, choices=Scheme.choices)
+    scheme = models.CharField(_("资助类别"), max_length=32, choices=Scheme)
     title = models.CharField(_("批次名称"), max_length=200)
     year = models.PositiveSmallIntegerField(_("年度"))
     opens_at = models.DateTimeField(_("开始时间"))
@@ -155,7 +155,7 @@ class Application(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="applications", verbose_name=_("申报单位")
     )
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("区县"))
-    scheme = models.CharField(_("资助类别"), max_length=32, choices=Scheme.choices)
+    scheme = models.CharField(_("资助类别"), max_length=32, choices=Scheme)
     level = models.CharField(_("级别"), max_length=32, blank=True)
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="applications", verbose_name=_("人员")
@@ -239,7 +239,7 @@ class Attachment(models.Model):
     )
     file = models.FileField(_("文件"), upload_to=attachment_path)
     original_name = models.CharField(_("原文件名"), max_length=255)
-    kind = models.CharField(_("类型"), max_length=8, choices=FileKind.choices)
+    kind = models.CharField(_("类型"), max_length=8, choices=FileKind)
     size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -336,7 +336,7 @@ class ReviewDecision(models.Model):
     """One reviewer's decision at one stage: who, when, what and why. Never edited."""
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="decisions")
-    stage = models.CharField(_("审核环节"), max_length=20, choices=Stage.choices)
+    stage = models.CharField(_("审核环节"), max_length=20, choices=Stage)
     action = models.CharField(_("决定"), max_length=32)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(_("决定时间"), default=timezone.now)

@@ -205,6 +205,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "huzhou_craftsman.accounts.tasks.clear_expired_sessions",
         "schedule": timedelta(hours=6),
     },
+    "close-due-notices": {
+        "task": "subsidies.tasks.close_due_notices",
+        "schedule": timedelta(hours=1),
+    },
 }
 
 # --- Security ---------------------------------------------------------------------------------------------------
@@ -236,3 +240,4 @@ LOGGING = {
 
 PORTAL_NAME = _("湖州工匠培育工程资助申报平台")
 ISSUING_OFFICE = env.str("ISSUING_OFFICE", default="湖州市人力资源和社会保障局")
+PUBLIC_NOTICE_WORKING_DAYS = env.int("PUBLIC_NOTICE_WORKING_DAYS", default=5)

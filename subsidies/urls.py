@@ -1,3 +1,10 @@
 """URLs of the money side: awards and, later, documents and payments."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("review/notices/<int:pk>/close/", views.notice_close, name="notice-close"),
+    path("awards/", views.award_list, name="award-list"),
+]

@@ -45,6 +45,23 @@ def page(browser, live_server):
 
 
 @pytest.fixture
+def new_page(browser, live_server):
+    """Open a fresh browser context (another person at another desk) and return its page."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def shot(request):
     """Save a full-page screenshot as a test artefact: ``shot(page, "step-name")``."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

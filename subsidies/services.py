@@ -1,0 +1,173 @@
+"""Writes of the money side: the award of an approved application and the close of a public notice that makes them."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from applications import schemes
+from applications.models import Application, Person, PublicNotice, Scheme
+from applications.transitions import application_transition
+from applications.workflow import Action, State
+from huzhou_craftsman.accounts.models import User
+from huzhou_craftsman.accounts.roles import Role
+from huzhou_craftsman.accounts.services import audit_record
+
+from . import rules
+from .models import Award, Instalment
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day ``years`` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def already_received(*, person_id: int | None, scheme: str, exclude_application_id: int | None = None) -> Decimal:
+    """What a person holds in active awards under the craftsman-title scheme (就高不重复 is person-level).
+
+    Other schemes have no such rule, so nothing counts against them.
+    """
+    if scheme != Scheme.CRAFTSMAN_TITLE or person_id is None:
+        return Decimal("0")
+    awards = Award.objects.filter(person_id=person_id, scheme=Scheme.CRAFTSMAN_TITLE, state=Award.State.ACTIVE)
+    if exclude_application_id is not None:
+        awards = awards.exclude(application_id=exclude_application_id)
+    return awards.aggregate(total=Sum("total"))["total"] or Decimal("0")
+
+
+def _decide(application: Application, received: Decimal) -> tuple[Decimal, list[rules.Installment], str, str]:
+    """Ask the rules engine; return (total, installments, basis, policy edition)."""
+    try:
+        decisions = [rules.evaluate(claim) for claim in schemes.claims(application, already_received=received)]
+    except rules.RuleError as error:
+        raise ValidationError(
+            _("申报 %(number)s 无法计算资助金额：%(error)s") % {"number": application.number, "error": error}
+        ) from None
+    if application.scheme == Scheme.APPRENTICESHIP:
+        # One claim per apprentice, each paid at once (year 1): the award is their sum.
+        total = sum((d.total for d in decisions), Decimal("0"))
+        eligible = sum(1 for d in decisions if d.eligible)
+        basis = _("第9条 企业新型学徒培训补贴：名册 %(n)s 人，其中 %(paid)s 人符合条件，合计 %(total)s 元") % {
+            "n": len(decisions),
+            "paid": eligible,
+            "total": f"{total:,.2f}",
+        }
+        installments = [rules.Installment(year=1, amount=total)] if total > 0 else []
+        edition = decisions[0].edition if decisions else rules.POLICY_EDITION
+        return total, installments, basis, edition
+    if len(decisions) != 1:
+        raise ValidationError(_("申报 %(number)s 的资助测算结果不唯一。") % {"number": application.number})
+    decision = decisions[0]
+    return decision.total, list(decision.installments), decision.basis, decision.edition or rules.POLICY_EDITION
+
+
+@transaction.atomic
+def award_create(*, application: Application, by: User | None = None, request=None) -> Award:
+    """Create the award and instalments of an approved application; return the existing one if it has one."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    existing = Award.objects.filter(application_id=application.pk).first()
+    if existing is not None:
+        return existing
+    if application.state != State.APPROVED:
+        raise ValidationError(
+            _("申报 %(number)s 尚未批准（当前状态“%(state)s”），不能生成资助。")
+            % {"number": application.number, "state": State(application.state).label}
+        )
+    if application.person_id is not None:
+        # One person's awards are made one at a time, so 就高不重复 sees every earlier one.
+        Person.objects.select_for_update().filter(pk=application.person_id).first()
+    received = already_received(
+        person_id=application.person_id, scheme=application.scheme, exclude_application_id=application.pk
+    )
+    total, installments, basis, edition = _decide(application, received)
+    approved_on = timezone.localdate()
+    award = Award.objects.create(
+        application=application,
+        organisation_id=application.organisation_id,
+        person_id=application.person_id,
+        scheme=application.scheme,
+        level=application.level,
+        total=total,
+        already_received=received,
+        basis=basis,
+        policy_edition=edition,
+        approved_by=by,
+    )
+    Instalment.objects.bulk_create(
+        Instalment(award=award, year=i.year, amount=i.amount, due_on=add_years(approved_on, i.year - 1))
+        for i in installments
+        if i.amount > 0
+    )
+    application.approved_total = award.total
+    application.save(update_fields=["approved_total", "updated_at"])
+    audit_record(
+        action="award.create",
+        actor=by,
+        actor_name="" if by else "system",
+        target=award,
+        request=request,
+        data={
+            "application": application.number,
+            "total": str(award.total),
+            "already_received": str(received),
+            "instalments": [{"year": i.year, "amount": str(i.amount)} for i in installments if i.amount > 0],
+            "policy_edition": edition,
+        },
+    )
+    return award
+
+
+@transaction.atomic
+def notice_close(*, notice: PublicNotice, by: User | None = None, request=None) -> list[Award]:
+    """End a notice: approve every application still in it without an objection and create its award.
+
+    ``by=None`` is the periodic task; an approver may close a notice only after its last day.
+    """
+    notice = PublicNotice.objects.select_for_update().get(pk=notice.pk)
+    if notice.closed_at is not None:
+        raise ValidationError(
+            _("该公示已于 %(t)s 结束，不能重复结束。")
+            % {"t": timezone.localtime(notice.closed_at).strftime("%Y-%m-%d %H:%M")}
+        )
+    if by is not None:
+        if by.role != Role.CITY_APPROVER:
+            raise PermissionDenied(_("只有市级审批人员可以结束公示。"))
+        # The last day is a full day of the notice: objections may still arrive on it.
+        if timezone.localdate() <= notice.ends_on:
+            raise ValidationError(
+                _("公示期未满，不能提前结束（公示截止日为 %(d)s）。") % {"d": notice.ends_on.isoformat()}
+            )
+    objected = set(notice.objections.values_list("application_id", flat=True))
+    candidates = (
+        Application.objects.select_for_update(of=("self",))
+        .filter(notices=notice, state=State.PUBLIC_NOTICE)
+        .exclude(pk__in=objected)
+        .order_by("pk")
+    )
+    awards, approved = [], []
+    for application in candidates:
+        application_transition(application, Action.CLOSE_NOTICE, by, request=request)
+        awards.append(award_create(application=application, by=by, request=request))
+        approved.append(application.number)
+    notice.closed_at = timezone.now()
+    notice.save(update_fields=["closed_at"])
+    audit_record(
+        action="notice.close",
+        actor=by,
+        actor_name="" if by else "system",
+        target=notice,
+        request=request,
+        data={
+            "approved": approved,
+            "skipped_objections": sorted(Application.objects.filter(pk__in=objected).values_list("number", flat=True)),
+            "total": str(sum((a.total for a in awards), Decimal("0"))),
+        },
+    )
+    return awards

@@ -1,0 +1,67 @@
+"""Money pages: closing a public notice (which makes the awards) and the list of awards with their instalments."""
+
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from applications.models import PublicNotice, Scheme
+from huzhou_craftsman.accounts.models import User
+from huzhou_craftsman.accounts.permissions import role_required
+from huzhou_craftsman.accounts.roles import Role
+
+from . import services
+from .models import Award
+
+# Bureau roles that see every award (read-only here).
+AWARD_STAFF = (Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.FINANCE_MAKER, Role.FINANCE_CHECKER, Role.AUDITOR)
+
+
+def awards_visible_to(user: User) -> QuerySet[Award]:
+    """Awards a user may see: their organisation's, or all for the bureau; instalments prefetched."""
+    qs = Award.objects.select_related("application", "organisation", "person").prefetch_related("instalments")
+    if user.role == Role.ENTERPRISE:
+        return qs.filter(organisation_id=user.organisation_id)
+    if user.role in AWARD_STAFF:
+        return qs
+    return qs.none()
+
+
+@require_POST
+@role_required(Role.CITY_APPROVER)
+def notice_close(request, pk):
+    notice = get_object_or_404(PublicNotice, pk=pk)
+    try:
+        awards = services.notice_close(notice=notice, by=request.user, request=request)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        total = sum((award.total for award in awards), Decimal("0"))
+        messages.success(
+            request,
+            _("公示已结束：%(n)s 份申报获批准，资助合计 %(total)s 元。") % {"n": len(awards), "total": f"{total:,.2f}"},
+        )
+    return redirect("notice-detail", pk=pk)
+
+
+@role_required(Role.ENTERPRISE, *AWARD_STAFF)
+def award_list(request):
+    awards = awards_visible_to(request.user)
+    is_staff = request.user.role in AWARD_STAFF
+    scheme = request.GET.get("scheme", "")
+    if is_staff and scheme in Scheme.values:
+        awards = awards.filter(scheme=scheme)
+    else:
+        scheme = ""
+    page = Paginator(awards, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "subsidies/award_list.html",
+        {"page": page, "awards": page.object_list, "is_staff": is_staff, "schemes": Scheme.choices, "scheme": scheme},
+    )

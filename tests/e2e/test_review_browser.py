@@ -1,0 +1,88 @@
+"""Bureau staff in Chromium: district review, city review, city approval, public notice, and the enterprise's award."""
+
+import datetime
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from applications import services
+from applications.models import PublicNotice
+from huzhou_craftsman.accounts.roles import Role
+from subsidies.models import Award
+from tests.accounts.test_login import current_code
+from tests.applications.conftest import attach_required, craftsman_post, save_draft
+from tests.conftest import PASSWORD
+from tests.factories import RoundFactory, make_resident_id, make_user
+
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("reference_data")]
+
+
+def staff_login(page, user):
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(user.username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_label("动态验证码").fill(current_code(device))
+    page.get_by_role("button", name="验证").click()
+    page.wait_for_url("**/review/queue/**")
+
+
+def decide_in_queue(page, number, button):
+    page.get_by_role("link", name=number).click()
+    page.get_by_role("button", name=button).click()
+    assert page.get_by_text(f"已处理申报 {number}").is_visible()
+
+
+def test_staff_take_an_application_through_review_and_notice_to_an_award(new_page, shot):
+    enterprise = make_user(Role.ENTERPRISE)
+    draft = save_draft(
+        enterprise, RoundFactory(), craftsman_post(person_resident_id=make_resident_id(77), level="grand")
+    )
+    attach_required(draft, enterprise)
+    application = services.application_submit(application=draft, by=enterprise)
+    number = application.number
+
+    district = new_page()
+    staff_login(district, make_user(Role.DISTRICT_REVIEWER, district=application.district))
+    shot(district, "district-queue")
+    decide_in_queue(district, number, "区县初审通过")
+
+    city = new_page()
+    staff_login(city, make_user(Role.CITY_REVIEWER))
+    decide_in_queue(city, number, "市级复审通过")
+
+    approver_user = make_user(Role.CITY_APPROVER)
+    approver = new_page()
+    staff_login(approver, approver_user)
+    approver.get_by_role("link", name=number).click()
+    assert "200,000.00" in approver.get_by_test_id("estimate").inner_text()
+    shot(approver, "approval-page")
+    approver.get_by_role("button", name="市级审批同意").click()
+    approver.get_by_role("link", name="公示管理").click()
+    approver.get_by_label(number).check()
+    approver.get_by_role("button", name="发布公示").click()
+    notice = PublicNotice.objects.get(applications=application)
+    shot(approver, "notice-opened")
+
+    public = new_page()
+    public.goto("/notices/")
+    assert public.get_by_text(number).is_visible()
+    assert application.person.resident_id not in public.content()
+    shot(public, "public-notice")
+
+    # the notice period runs its course
+    PublicNotice.objects.filter(pk=notice.pk).update(ends_on=datetime.date.today() - datetime.timedelta(days=1))
+    approver.goto(f"/review/notices/{notice.pk}/")
+    approver.get_by_role("button", name="结束公示并批准资助").click()
+    award = Award.objects.get(application=application)
+    assert award.total == 200000 and award.instalments.count() == 2
+
+    home = new_page()
+    home.goto("/accounts/login/")
+    home.get_by_label("用户名").fill(enterprise.username)
+    home.get_by_label("密码").fill(PASSWORD)
+    home.get_by_role("button", name="登录").click()
+    home.get_by_role("link", name="我的资助").click()
+    assert "200,000.00" in home.get_by_test_id("award-total").first.inner_text()
+    shot(home, "enterprise-award")
