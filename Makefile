@@ -3,7 +3,7 @@
 #   make test   set everything up and run every check and test on PostgreSQL, Redis, a real Celery worker and Chromium
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help run test lint system-run system-test services messages serve-setup clean
+.PHONY: help run test lint system-run system-test services messages serve-setup clean bench
 
 PYTHON ?= python3
 VENV := .venv
@@ -72,3 +72,7 @@ test: system-test $(VENV)/.dev-installed node_modules/.installed messages servic
 
 clean:
 	rm -rf $(VENV) node_modules var test-artifacts .pytest_cache .ruff_cache
+
+# Benchmarks: numbers are written to docs/performance/*.md (ratios against baselines measured in the same run).
+bench: system-test $(VENV)/.dev-installed node_modules/.installed services
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
