@@ -76,3 +76,11 @@ clean:
 # Benchmarks: numbers are written to docs/performance/*.md (ratios against baselines measured in the same run).
 bench: system-test $(VENV)/.dev-installed node_modules/.installed services
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+# Security scans (not part of `make test`: pip-audit needs PyPI's JSON API or OSV on the network; see README,
+# Security, "What was tried"). bandit reads its config from pyproject's [tool.bandit]. pip-audit runs with --strict:
+# a dependency it could not look up is a failure, not a silent "No known vulnerabilities found".
+.PHONY: security
+security: $(VENV)/.dev-installed
+	$(VENV)/bin/bandit -c pyproject.toml -r huzhou_craftsman applications subsidies -q
+	$(VENV)/bin/pip-audit --strict -r requirements.txt

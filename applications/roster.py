@@ -1,8 +1,10 @@
 """The apprentice roster (§9): the XLSX template the portal provides, and reading it back row by row."""
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -58,12 +60,12 @@ def _text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()
 
 
 def _months(value, label: str, errors: list, row: int) -> int:
     text = _text(value)
-    if not text.isdigit() or int(text) > MAX_MONTHS:
+    if not re.fullmatch(r"[0-9]{1,3}", text) or int(text) > MAX_MONTHS:
         errors.append(
             _("第 %(row)s 行：%(label)s“%(value)s”应为 0–%(max)s 的整数。")
             % {"row": row, "label": label, "value": text, "max": MAX_MONTHS}
@@ -116,7 +118,7 @@ def read_roster(upload) -> list[RosterRow]:
     """Read an uploaded XLSX roster; a file that is not a readable XLSX gets one clear error."""
     try:
         workbook = load_workbook(upload, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+    except (InvalidFileException, zipfile.BadZipFile, ParseError, KeyError, ValueError, OSError):
         raise ValidationError(_("无法读取该文件：请使用平台提供的 XLSX 模板（Excel 2007 及以上格式）。")) from None
     try:
         sheet = workbook.worksheets[0]
@@ -125,5 +127,8 @@ def read_roster(upload) -> list[RosterRow]:
         if header != COLUMNS:
             raise ValidationError(_("表头与模板不一致：第一行应为 %(cols)s。") % {"cols": "、".join(COLUMNS)})
         return check_rows((number, cells) for number, cells in enumerate(rows, start=2))
+    except (ParseError, KeyError, ValueError, TypeError, IndexError):
+        # The zip was intact but a sheet inside it is damaged (read-only mode parses the XML lazily).
+        raise ValidationError(_("文件内容已损坏，无法读取：请用平台提供的 XLSX 模板重新填写。")) from None
     finally:
         workbook.close()

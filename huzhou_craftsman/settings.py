@@ -199,6 +199,9 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that does not answer must not hold a request for long: publishing fails fast and the row stays pending
+# for the periodic sweep. Redis also re-delivers an unacknowledged task after this visibility timeout.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 10, "visibility_timeout": 3600}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
@@ -208,6 +211,11 @@ CELERY_BEAT_SCHEDULE = {
     "close-due-notices": {
         "task": "subsidies.tasks.close_due_notices",
         "schedule": timedelta(hours=1),
+    },
+    # Documents still pending after an outage of the broker or a killed worker are sent again.
+    "sweep-pending-documents": {
+        "task": "subsidies.documents.tasks.sweep",
+        "schedule": timedelta(minutes=5),
     },
 }
 
@@ -235,9 +243,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # WeasyPrint and fontTools report every rendering step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 PORTAL_NAME = _("湖州工匠培育工程资助申报平台")
+# The public address printed in QR codes of approval letters (the verification page must be reachable there).
+PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000")
 ISSUING_OFFICE = env.str("ISSUING_OFFICE", default="湖州市人力资源和社会保障局")
 PUBLIC_NOTICE_WORKING_DAYS = env.int("PUBLIC_NOTICE_WORKING_DAYS", default=5)

@@ -18,7 +18,9 @@ urlpatterns = [
     path("", include("applications.urls")),
     path("", include("applications.notice_urls")),
     path("", include("subsidies.urls")),
+    path("", include("subsidies.documents.urls")),
     path("", include("subsidies.finance_urls")),
+    path("", include("subsidies.policy_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -119,7 +120,7 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()[:1000]
 
 
 def _result_row(number: int, cells: list) -> ResultRow:
@@ -146,16 +147,89 @@ def read_results(upload, file_name: str) -> list[ResultRow]:
                 continue
         else:
             raise ValidationError(_("无法识别回盘文件的编码（支持 UTF-8 和 GBK）。"))
-        rows: Iterable = csv.reader(io.StringIO(text))
+        try:
+            rows: Iterable = list(csv.reader(io.StringIO(text.replace("\x00", ""))))
+        except csv.Error:
+            raise ValidationError(_("回盘文件不是有效的 CSV（某一格过长或引号不配对）。")) from None
     else:
         try:
             workbook = load_workbook(upload, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+            rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+            workbook.close()
+        except (InvalidFileException, zipfile.BadZipFile, ParseError, KeyError, ValueError, TypeError, OSError):
             raise ValidationError(_("无法读取回盘文件：请使用平台提供的 XLSX 模板或 CSV 文件。")) from None
-        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
-        workbook.close()
     rows = iter(rows)
     header = tuple(_cell(c) for c in next(rows, ()))[:4]
     if header != RESULT_COLUMNS:
         raise ValidationError(_("回盘文件表头应为：%(cols)s。") % {"cols": "、".join(RESULT_COLUMNS)})
     return [_result_row(n, list(cells)) for n, cells in enumerate(rows, start=2) if any(_cell(c) for c in cells)]
+
+
+def batch_summary_pdf(batch: PaymentBatch) -> bytes:
+    """The batch summary for signature: count, total in figures and in uppercase, maker, checker, per district."""
+    from django.conf import settings
+    from django.db.models import Count, Sum
+    from django.template.loader import render_to_string
+    from django.utils import timezone
+
+    from .documents.pdf import html_to_pdf
+    from .documents.render import amount_figures, amount_in_words, chinese_date
+
+    live = batch.lines.exclude(state=PaymentLine.State.CANCELLED)
+    by_district = (
+        live.values("instalment__award__organisation__district__name")
+        .annotate(n=Count("pk"), amount=Sum("amount"))
+        .order_by("instalment__award__organisation__district__name")
+    )
+    html = render_to_string(
+        "finance/batch_summary.html",
+        {
+            "batch": batch,
+            "office": settings.ISSUING_OFFICE,
+            "total_figures": amount_figures(batch.total),
+            "total_words": amount_in_words(batch.total),
+            "created": f"{timezone.localtime(batch.created_at):%Y-%m-%d %H:%M}",
+            "checked": f"{timezone.localtime(batch.checked_at):%Y-%m-%d %H:%M}" if batch.checked_at else "",
+            "by_district": [
+                [r["instalment__award__organisation__district__name"], r["n"], amount_figures(r["amount"])]
+                for r in by_district
+            ],
+            "today": chinese_date(timezone.localdate()),
+        },
+    )
+    return html_to_pdf(html)
+
+
+# --- Large batches: written once by a Celery worker, then streamed from disk ---------------------------------------
+
+EXPORT_SUFFIX = {"xlsx": "xlsx", "csv": "csv", "csv-gbk": "gbk.csv"}
+
+
+def export_path(batch: PaymentBatch, file_format: str):
+    """Where a large batch's export lives: its lines never change once approved, so the file is written once."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    return Path(settings.MEDIA_ROOT) / "exports" / f"{batch.number}.{EXPORT_SUFFIX[file_format]}"
+
+
+def export_write(batch: PaymentBatch, file_format: str) -> None:
+    """Write the export to its path through a temporary file, so a reader never sees half a file."""
+    import os
+    import tempfile
+
+    target = export_path(batch, file_format)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as sink:
+            if file_format == "xlsx":
+                write_xlsx(batch, sink)
+            else:
+                for chunk in csv_rows(batch, encoding="gbk" if file_format == "csv-gbk" else "utf-8-sig"):
+                    sink.write(chunk)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise

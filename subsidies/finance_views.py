@@ -103,6 +103,12 @@ def batch_detail(request, pk):
             "can_check": request.user.role == Role.FINANCE_CHECKER and batch.created_by_id != request.user.pk,
             "is_maker": request.user.role == Role.FINANCE_MAKER,
             "can_export": request.user.role in FINANCE,
+            "export_formats": [
+                ("xlsx", "XLSX"),
+                ("csv", "CSV（UTF-8）"),
+                ("csv-gbk", "CSV（GBK）"),
+                ("summary-pdf", _("汇总表 PDF")),
+            ],
         },
     )
 
@@ -124,9 +130,10 @@ def batch_check(request, pk):
     return redirect("finance-batch", pk=pk)
 
 
+@require_POST  # the first export moves the batch to "exported": a state change is never a GET
 @role_required(*FINANCE)
 def batch_export(request, pk, file_format):
-    if file_format not in ("xlsx", "csv", "csv-gbk"):
+    if file_format not in ("xlsx", "csv", "csv-gbk", "summary-pdf"):
         raise Http404
     batch = get_object_or_404(PaymentBatch, pk=pk)
     try:
@@ -134,6 +141,10 @@ def batch_export(request, pk, file_format):
     except (ValidationError, PermissionDenied) as error:
         _report(request, error)
         return redirect("finance-batch", pk=pk)
+    if file_format == "summary-pdf":
+        response = HttpResponse(bank_files.batch_summary_pdf(batch), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{batch.number}-summary.pdf"'
+        return response
     if file_format == "xlsx":
         # openpyxl's write-only mode writes row by row into a temporary file, which is then streamed.
         target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming

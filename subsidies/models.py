@@ -9,8 +9,20 @@ from applications.models import Application, Person
 from huzhou_craftsman.accounts.models import Organisation
 
 from .payment_models import BankResultImport, PaymentBatch, PaymentCorrection, PaymentLine
+from .policy_models import EvaluationFiling, PolicyFigure, Studio, StudioReview
 
-__all__ = ["Award", "BankResultImport", "Instalment", "PaymentBatch", "PaymentCorrection", "PaymentLine"]
+__all__ = [
+    "Award",
+    "BankResultImport",
+    "EvaluationFiling",
+    "Instalment",
+    "PaymentBatch",
+    "PaymentCorrection",
+    "PaymentLine",
+    "PolicyFigure",
+    "Studio",
+    "StudioReview",
+]
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -36,6 +48,10 @@ class Award(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.ACTIVE)
+    # Master-studio awards belong to a studio, whose yearly reviews and exit (§6) outlive any one award.
+    studio = models.ForeignKey(
+        "subsidies.Studio", on_delete=models.PROTECT, null=True, blank=True, related_name="awards"
+    )
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     revoke_reason = models.TextField(_("撤销原因"), blank=True)
 
@@ -80,3 +96,7 @@ class Instalment(models.Model):
 
     def __str__(self):
         return f"{self.award_id} Y{self.year} {self.amount}"
+
+
+# The approval documents live beside their services (subsidies/documents/); imported here so Django registers them.
+from .documents.models import Document, DocumentSequence, RegenerationJob  # noqa: E402, F401

@@ -33,6 +33,8 @@ def instalments_due(*, on=None) -> QuerySet[Instalment]:
     return (
         Instalment.objects.filter(Q(state=Instalment.State.DUE) | failed_and_corrected, due_on__lte=on)
         .filter(award__state=Award.State.ACTIVE)
+        # A studio that has exited (§6 退出机制) receives no further payments.
+        .exclude(award__studio__exited_at__isnull=False)
         .select_related("award__organisation__district", "award__application__round", "award__person")
     )
 

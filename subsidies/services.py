@@ -18,7 +18,9 @@ from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from . import rules
+from .documents.services import award_documents_request
 from .models import Award, Instalment
+from .studios import studio_for_award
 
 
 def add_years(day: date, years: int) -> date:
@@ -105,8 +107,13 @@ def award_create(*, application: Application, by: User | None = None, request=No
         for i in installments
         if i.amount > 0
     )
+    if award.scheme == "master_studio":
+        award.studio = studio_for_award(award)
+        award.save(update_fields=["studio"])
     application.approved_total = award.total
     application.save(update_fields=["approved_total", "updated_at"])
+    # The letter (and the schedule of a multi-year award) is numbered now and rendered by a worker after commit.
+    award_documents_request(award, by=by)
     audit_record(
         action="award.create",
         actor=by,

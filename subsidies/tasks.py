@@ -41,3 +41,22 @@ def close_due_notices() -> int:
         else:
             closed += 1
     return closed
+
+
+@shared_task(
+    name="subsidies.tasks.export_batch_file",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=1800,
+    soft_time_limit=1700,
+)
+def export_batch_file(batch_id: int, file_format: str) -> str:
+    """Write a large batch's bank file to disk (idempotent: an existing file is kept); return its path."""
+    from .bank_files import export_path, export_write
+    from .models import PaymentBatch
+
+    batch = PaymentBatch.objects.get(pk=batch_id)
+    target = export_path(batch, file_format)
+    if not target.exists():
+        export_write(batch, file_format)
+    return str(target)

@@ -14,10 +14,11 @@ from stdnum import luhn
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
-_RESIDENT_ID_RE = re.compile(r"^\d{17}[\dX]$")
-_MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-_CNAPS_RE = re.compile(r"^\d{12}$")
-_ACCOUNT_RE = re.compile(r"^\d{8,32}$")
+# ASCII digits only: a full-width digit typed in a Chinese input method must not reach a bank file.
+_RESIDENT_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")
+_MOBILE_RE = re.compile(r"^1[3-9][0-9]{9}$")
+_CNAPS_RE = re.compile(r"^[0-9]{12}$")
+_ACCOUNT_RE = re.compile(r"^[0-9]{8,32}$")
 
 
 def normalise_uscc(value: str) -> str:

@@ -65,6 +65,12 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "applications.delete_materialrequirement",
         "applications.view_materialrequirement",
         "applications.view_application",
+        "subsidies.view_policyfigure",
+        "subsidies.add_policyfigure",
+        "subsidies.change_policyfigure",
+        "subsidies.view_evaluationfiling",
+        "subsidies.add_evaluationfiling",
+        "subsidies.change_evaluationfiling",
     ),
 }
 

@@ -47,7 +47,7 @@ def test_maker_checker_export_and_bank_result(new_page, shot, tmp_path):
 
     maker.goto(batch_url)
     with maker.expect_download() as download_info:
-        maker.get_by_role("link", name="XLSX").click()
+        maker.get_by_role("button", name="XLSX").click()
     exported = tmp_path / "batch.xlsx"
     download_info.value.save_as(exported)
     rows = list(load_workbook(exported).active.iter_rows(values_only=True))

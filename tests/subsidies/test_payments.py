@@ -261,15 +261,15 @@ def test_pages_for_maker_checker_and_exports(client, awards, maker, checker):
     response = client.post(reverse("finance-batch-create"), {"instalments": due_ids()})
     batch = PaymentBatch.objects.get()
     assert response.url == reverse("finance-batch", args=[batch.pk])
-    assert client.get(reverse("finance-batch-export", args=[batch.pk, "csv"])).status_code == 302  # not yet approved
+    assert client.post(reverse("finance-batch-export", args=[batch.pk, "csv"])).status_code == 302  # not yet approved
     login(client, checker)
     client.post(reverse("finance-batch-check", args=[batch.pk]), {"decision": "approve"})
     login(client, maker)
-    response = client.get(reverse("finance-batch-export", args=[batch.pk, "csv-gbk"]))
+    response = client.post(reverse("finance-batch-export", args=[batch.pk, "csv-gbk"]))
     body = b"".join(response.streaming_content).decode("gbk")
     assert "收款账号" in body and "112916.67" in body
     assert AuditEvent.objects.filter(action="batch.export", data__format="csv-gbk").exists()
-    xlsx = client.get(reverse("finance-batch-export", args=[batch.pk, "xlsx"]))
+    xlsx = client.post(reverse("finance-batch-export", args=[batch.pk, "xlsx"]))
     assert b"".join(xlsx.streaming_content)[:2] == b"PK"
     assert client.get(reverse("finance-reconciliation"), {"format": "xlsx"}).status_code == 200
 
@@ -283,3 +283,16 @@ def test_enterprise_and_reviewers_cannot_reach_finance(client, awards):
 def test_organisations_other_than_the_payee_are_untouched(awards):
     OrganisationFactory()
     assert payments.instalments_due().count() == 3
+
+
+def test_summary_pdf_file_and_report_agree_to_the_fen(awards, maker, checker):
+    from pypdf import PdfReader
+
+    batch = exported_batch(maker, checker)
+    pdf = bank_files.batch_summary_pdf(batch)
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert batch.number in text and "3 笔" in text
+    assert "112,916.67" in text and "壹拾壹万贰仟玖佰壹拾陆元陆角柒分" in text
+    assert str(maker) in text and str(checker) in text
+    csv_total = list(csv.reader(io.StringIO(b"".join(bank_files.csv_rows(batch)).decode("utf-8-sig"))))[-1][4]
+    assert Decimal(csv_total) == batch.total == reconciliation.build().totals.in_batch

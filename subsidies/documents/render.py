@@ -1,0 +1,145 @@
+"""What an approval document says (amounts in uppercase Chinese, dates, the QR code) and its HTML; ``document_pdf``
+hands the HTML to the PDF engine in ``pdf.py``.
+
+WeasyPrint is imported only there, and only when a PDF is made: web processes that merely show amounts or the
+verification page never pay its ~0.7 s import. Nothing here writes to the database.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+import cn2an
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+
+from applications.models import Scheme, describe_level
+from subsidies.models import Award
+
+from .models import Document
+
+CENT = Decimal("0.01")
+_UPPERCASE_WORDS = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整]+")
+# Where verification links point when the setting is absent (the lead adds PORTAL_PUBLIC_URL per deployment).
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+TEMPLATES = {Document.Kind.LETTER: "documents/letter.html", Document.Kind.SCHEDULE: "documents/schedule.html"}
+
+
+class DocumentRenderError(Exception):
+    """The PDF could not be produced (a refused resource, a layout error): a bug to fix, not something to retry."""
+
+
+# --- Amounts ------------------------------------------------------------------------------------------------------
+
+
+def money(amount: Decimal) -> Decimal:
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def amount_figures(amount: Decimal) -> str:
+    """200000 → "200,000.00"."""
+    return f"{money(amount):,.2f}"
+
+
+def amount_in_words(amount: Decimal) -> str:
+    """Write an amount as on cheques and official letters: 人民币贰拾万元整, 人民币贰仟玖佰壹拾陆元陆角柒分.
+
+    cn2an's "rmb" mode gives the words ("贰拾万元整", "壹拾万元零伍分"); "整" follows whole yuan only, as the
+    payment-settlement rules (支付结算办法) ask. The string form of the Decimal is passed, never a float.
+    """
+    value = money(amount)
+    if value < 0:
+        raise ValueError(f"amount must not be negative: {value}")
+    words = cn2an.an2cn(f"{value:.2f}", "rmb")
+    if not _UPPERCASE_WORDS.fullmatch(words):
+        raise DocumentRenderError(f"cn2an returned unexpected words for {value}: {words!r}")
+    return f"人民币{words}"
+
+
+def chinese_date(day: date) -> str:
+    """GB/T 9704-2012 writes the date in Arabic numerals, without leading zeros: 2026年5月3日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+# --- What a document says ------------------------------------------------------------------------------------------
+
+
+def verify_url(document: Document) -> str:
+    base = getattr(settings, "PORTAL_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/")
+    return base + reverse("document-verify", args=[document.token])
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code of the verification link (vector: sharp in print, a few kB in the PDF)."""
+    # segno writes only its own path data and our URL-safe link: safe to insert unescaped.
+    return mark_safe(segno.make(url, error="m", micro=False).svg_inline(border=0, omitsize=True))  # noqa: S308
+
+
+@dataclass(frozen=True)
+class InstalmentRow:
+    year: int
+    due_on: str
+    figures: str
+    words: str
+
+
+def document_context(document: Document) -> dict:
+    """Everything the letter and schedule templates show, read from the award at the time of rendering."""
+    award = document.award
+    person = award.person
+    organisation = award.organisation
+    requested_on = timezone.localtime(document.requested_at).date()
+    instalments = [
+        InstalmentRow(
+            year=i.year,
+            due_on=chinese_date(i.due_on),
+            figures=amount_figures(i.amount),
+            words=amount_in_words(i.amount),
+        )
+        for i in award.instalments.all()
+    ]
+    url = verify_url(document)
+    try:
+        scheme_label = Scheme(award.scheme).label
+    except ValueError:
+        scheme_label = award.scheme
+    return {
+        "document": document,
+        "award": award,
+        "revoked_award": award.state == Award.State.REVOKED,
+        "issuing_office": settings.ISSUING_OFFICE,
+        "number": document.number,
+        "date": chinese_date(requested_on),
+        "organisation": organisation,
+        "person": person,
+        "holder_name": person.name if person else organisation.name,
+        "holder_id": person.masked_resident_id if person else organisation.uscc,
+        "scheme_label": scheme_label,
+        "level_label": describe_level(award.scheme, award.level),
+        "basis": award.basis,
+        "total_figures": amount_figures(award.total),
+        "total_words": amount_in_words(award.total),
+        "already_received": money(award.already_received) if award.already_received else None,
+        "already_received_figures": amount_figures(award.already_received),
+        "instalments": instalments,
+        "verify_url": url,
+        "qr_svg": qr_svg(url),
+    }
+
+
+def document_html(document: Document) -> str:
+    # The official text is Chinese whatever language the requesting user's pages were in.
+    with translation.override("zh-hans"):
+        return render_to_string(TEMPLATES[document.kind], document_context(document))
+
+
+def document_pdf(document: Document) -> bytes:
+    """Render one document to PDF bytes."""
+    from .pdf import html_to_pdf
+
+    return html_to_pdf(document_html(document))

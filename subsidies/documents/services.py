@@ -1,0 +1,417 @@
+"""Writes of the approval documents: numbering, requests, generation, revocation, re-issue, sweep and regeneration.
+
+Generation is idempotent: a document row is rendered under its row lock and only while pending (or failed), and
+``(award, kind, version)`` is unique, so however often a task runs, each award ends with one document per version.
+"""
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+from functools import partial
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import InterfaceError, transaction
+from django.db import OperationalError as DatabaseOperationalError
+from django.db.models import F, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import RedisError
+
+from huzhou_craftsman.accounts.models import User
+from huzhou_craftsman.accounts.roles import Role
+from huzhou_craftsman.accounts.services import audit_record
+from subsidies.models import Award
+
+from . import render
+from .models import Document, DocumentSequence, RegenerationJob, document_path
+
+logger = logging.getLogger(__name__)
+
+NUMBER_PREFIX = "湖人社补"
+# A document still pending this long after its request (or its last re-send) is sent to the workers again.
+PENDING_SWEEP_AFTER = timedelta(minutes=10)
+# After this many started renders without success the sweep stops re-sending and marks the document failed.
+MAX_ATTEMPTS = 8
+SWEEP_BATCH = 500
+# Publishing gives up quickly when the broker is down: the approval has committed, the sweep sends it later.
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+BROKER_ERRORS = (KombuOperationalError, RedisError, OSError)
+# Worth retrying later: the database or the disk was briefly unavailable. Anything else is a bug to fix.
+TRANSIENT_ERRORS = (DatabaseOperationalError, InterfaceError, OSError)
+
+
+def format_number(year: int, serial: int) -> str:
+    """湖人社补〔2026〕0001号."""
+    return f"{NUMBER_PREFIX}〔{year}〕{serial:04d}号"
+
+
+def number_allocate(*, year: int) -> tuple[int, str]:
+    """Take the next number of a year inside the caller's transaction: a rollback gives it back, so there is no gap."""
+    # INSERT … ON CONFLICT DO NOTHING: the first request of a year creates the row without racing another.
+    DocumentSequence.objects.bulk_create([DocumentSequence(year=year)], ignore_conflicts=True)
+    sequence = DocumentSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return sequence.last_number, format_number(year, sequence.last_number)
+
+
+# --- Sending work to the workers ----------------------------------------------------------------------------------
+
+
+def _publish(task, *args) -> bool:
+    try:
+        task.apply_async(args, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+    except BROKER_ERRORS:
+        logger.warning(
+            "Broker unreachable: %s%r not sent; the sweep will send it later", task.name, args, exc_info=True
+        )
+        return False
+    except Exception:
+        if not task.app.conf.task_always_eager:
+            raise
+        # Embedded mode runs the task right here, after the approval committed: a failed render is on the
+        # document's row (state "failed"), and must neither turn the approval into an error page nor stop the
+        # transaction's other on-commit callbacks.
+        logger.exception("%s%r failed while running in-process", task.name, args)
+        return False
+    return True
+
+
+def document_enqueue(document_id: int) -> bool:
+    """Send a document's generation to the workers; if the broker is down, log it and leave the row pending."""
+    from . import tasks
+
+    return _publish(tasks.document_generate, document_id)
+
+
+def job_enqueue(job_id: int) -> bool:
+    """Send a regeneration job to the workers; if the broker is down, the sweep sends it later."""
+    from . import tasks
+
+    return _publish(tasks.regenerate_batch, job_id)
+
+
+# --- Requests -------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_request(
+    *,
+    award: Award,
+    kind: str = Document.Kind.LETTER,
+    reason: str = "",
+    by: User | None = None,
+    supersedes: Document | None = None,
+    enqueue: bool = True,
+) -> Document:
+    """Number the next version of an award's document and have a worker render it once the transaction commits.
+
+    ``transaction.on_commit`` with our own callback rather than ``delay_on_commit``: Celery's would raise out of
+    the committing view when the broker is down, after the approval had already committed.
+    """
+    Award.objects.select_for_update().filter(pk=award.pk).first()
+    version = (Document.objects.filter(award=award, kind=kind).aggregate(v=Max("version"))["v"] or 0) + 1
+    year = timezone.localdate().year
+    serial, number = number_allocate(year=year)
+    document = Document.objects.create(
+        award=award,
+        kind=kind,
+        version=version,
+        year=year,
+        serial=serial,
+        number=number,
+        token=secrets.token_urlsafe(24),
+        supersedes=supersedes,
+        reason=reason,
+        requested_by=by,
+    )
+    audit_record(
+        action="document.request",
+        actor=by,
+        actor_name="" if by else "system",
+        target=document,
+        to_state=Document.State.PENDING,
+        reason=reason,
+        data={"award": award.pk, "number": number, "kind": kind, "version": version},
+    )
+    if enqueue:
+        transaction.on_commit(partial(document_enqueue, document.pk))
+    return document
+
+
+def _kinds_for(award: Award) -> list[str]:
+    kinds = [Document.Kind.LETTER]
+    if award.state == Award.State.ACTIVE and award.instalments.count() >= 2:
+        kinds.append(Document.Kind.SCHEDULE)
+    return kinds
+
+
+@transaction.atomic
+def award_documents_request(award: Award, *, by: User | None = None) -> list[Document]:
+    """Request the letter, and the schedule when the award is paid in two or more instalments; call on approval.
+
+    Idempotent: a kind that already has a current (not revoked) document is not requested again.
+    """
+    award = Award.objects.select_for_update().get(pk=award.pk)
+    documents = []
+    for kind in _kinds_for(award):
+        current = Document.objects.filter(award=award, kind=kind).exclude(state=Document.State.REVOKED).first()
+        documents.append(current or document_request(award=award, kind=kind, by=by))
+    return documents
+
+
+# --- Generation -----------------------------------------------------------------------------------------------------
+
+
+def document_generate_now(document: Document) -> Document:
+    """Render and store a pending (or failed) document under its row lock; a ready or revoked one is left alone."""
+    # Counted outside the render's transaction, so a render killed midway still counts as an attempt.
+    Document.objects.filter(pk=document.pk, state__in=[Document.State.PENDING, Document.State.FAILED]).update(
+        attempts=F("attempts") + 1
+    )
+    with transaction.atomic():
+        document = (
+            Document.objects.select_for_update(of=("self",))
+            .select_related("award__organisation", "award__person")
+            .get(pk=document.pk)
+        )
+        if document.state not in (Document.State.PENDING, Document.State.FAILED):
+            return document
+        pdf = render.document_pdf(document)
+        storage = document.file.storage
+        name = document_path(document, "")
+        if storage.exists(name):  # left by a render that died before its commit
+            storage.delete(name)
+        document.file.name = storage.save(name, ContentFile(pdf))
+        previous = document.state
+        document.sha256 = hashlib.sha256(pdf).hexdigest()
+        document.size = len(pdf)
+        document.state = Document.State.READY
+        document.generated_at = timezone.now()
+        document.last_error = ""
+        document.save(update_fields=["file", "sha256", "size", "state", "generated_at", "last_error"])
+        audit_record(
+            action="document.generate",
+            actor_name="system",
+            target=document,
+            from_state=previous,
+            to_state=document.state,
+            data={"number": document.number, "sha256": document.sha256, "size": document.size},
+        )
+    return document
+
+
+def document_mark_failed(document_id: int, error: str) -> None:
+    """Record that a document's generation gave up (retries exhausted, or an error that retrying cannot fix)."""
+    with transaction.atomic():
+        document = Document.objects.select_for_update().filter(pk=document_id, state=Document.State.PENDING).first()
+        if document is None:
+            return
+        document.state = Document.State.FAILED
+        document.last_error = error[:2000]
+        document.save(update_fields=["state", "last_error"])
+        audit_record(
+            action="document.fail",
+            actor_name="system",
+            target=document,
+            from_state=Document.State.PENDING,
+            to_state=Document.State.FAILED,
+            reason=document.last_error,
+        )
+
+
+def documents_sweep(*, older_than: timedelta = PENDING_SWEEP_AFTER) -> int:
+    """Re-send documents (and regeneration jobs) waiting longer than ``older_than``; return how many were sent.
+
+    This is what makes an approval during a broker outage, or a worker killed mid-render, end in a document.
+    """
+    cutoff = timezone.now() - older_than
+    stale = Document.objects.filter(state=Document.State.PENDING, requested_at__lte=cutoff).filter(
+        Q(last_swept_at__isnull=True) | Q(last_swept_at__lte=cutoff)
+    )
+    for document in stale.filter(attempts__gte=MAX_ATTEMPTS):
+        document_mark_failed(document.pk, _("已尝试生成 %(n)s 次仍未成功，需人工处理。") % {"n": document.attempts})
+    sent = 0
+    for pk in stale.filter(attempts__lt=MAX_ATTEMPTS).order_by("pk").values_list("pk", flat=True)[:SWEEP_BATCH]:
+        if not document_enqueue(pk):
+            break  # the broker is still down: try again at the next sweep
+        Document.objects.filter(pk=pk).update(last_swept_at=timezone.now())
+        sent += 1
+    stalled_jobs = RegenerationJob.objects.exclude(state=RegenerationJob.State.DONE).filter(updated_at__lte=cutoff)
+    for job_id in stalled_jobs.values_list("pk", flat=True):
+        if not job_enqueue(job_id):
+            break
+        RegenerationJob.objects.filter(pk=job_id).update(updated_at=timezone.now())
+        sent += 1
+    if sent:
+        logger.info("Document sweep re-sent %s task(s)", sent)
+    return sent
+
+
+# --- Revocation and re-issue ---------------------------------------------------------------------------------------
+
+
+def _revoke(document: Document, *, reason: str, by: User | None, request=None) -> None:
+    previous = document.state
+    document.state = Document.State.REVOKED
+    document.revoked_at = timezone.now()
+    document.revoke_reason = reason
+    document.save(update_fields=["state", "revoked_at", "revoke_reason"])
+    audit_record(
+        action="document.revoke",
+        actor=by,
+        actor_name="" if by else "system",
+        target=document,
+        request=request,
+        from_state=previous,
+        to_state=document.state,
+        reason=reason,
+        data={"number": document.number},
+    )
+
+
+def _reissue(
+    award: Award, *, reason: str, by: User | None, request=None, kinds=None, enqueue: bool = True
+) -> list[Document]:
+    """Revoke the current documents of a (locked) award, of ``kinds`` or all; issue what it needs now as new versions."""
+    current = {}
+    documents = Document.objects.select_for_update().filter(award=award).exclude(state=Document.State.REVOKED)
+    for document in documents.filter(kind__in=kinds) if kinds else documents:
+        _revoke(document, reason=reason, by=by, request=request)
+        current[document.kind] = document
+    return [
+        document_request(award=award, kind=kind, reason=reason, by=by, supersedes=current.get(kind), enqueue=enqueue)
+        for kind in _kinds_for(award)
+        if not kinds or kind in kinds
+    ]
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("请填写作废或重新出具的原因。"))
+    return reason
+
+
+@transaction.atomic
+def document_reissue(*, award: Award, reason: str, by: User | None, request=None) -> list[Document]:
+    """Issue corrected documents of an award as new versions; the old ones stay, marked revoked, on their pages."""
+    reason = _require_reason(reason)
+    award = Award.objects.select_for_update().get(pk=award.pk)
+    return _reissue(award, reason=reason, by=by, request=request)
+
+
+@transaction.atomic
+def award_documents_revoke(*, award: Award, reason: str, by: User | None, request=None) -> list[Document]:
+    """After an award is revoked: mark its documents revoked and issue the revocation notice as the letter's next version.
+
+    Call it in the transaction that revokes the award (which sets ``Award.state``).
+    """
+    reason = _require_reason(reason)
+    award = Award.objects.select_for_update().get(pk=award.pk)
+    if award.state != Award.State.REVOKED:
+        raise ValidationError(_("该资助尚未撤销，不能出具撤销通知。"))
+    return _reissue(award, reason=reason, by=by, request=request)
+
+
+# --- Batch regeneration ---------------------------------------------------------------------------------------------
+
+
+def regeneration_candidates(*, year: int, kind: str = ""):
+    documents = Document.objects.filter(year=year).exclude(state=Document.State.REVOKED)
+    return documents.filter(kind=kind) if kind else documents
+
+
+@transaction.atomic
+def documents_regenerate(*, year: int, kind: str = "", reason: str, by: User, request=None) -> RegenerationJob:
+    """Start a job re-issuing every current document of a year (e.g. after the issuing office was renamed)."""
+    if by.role != Role.ADMINISTRATOR:
+        raise PermissionDenied(_("只有系统管理员可以批量重新生成文书。"))
+    reason = _require_reason(reason)
+    ids = list(regeneration_candidates(year=year, kind=kind).order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        raise ValidationError(_("%(year)s 年度没有可重新生成的文书。") % {"year": year})
+    job = RegenerationJob.objects.create(
+        year=year, kind=kind, reason=reason, document_ids=ids, total=len(ids), created_by=by
+    )
+    audit_record(
+        action="documents.regenerate",
+        actor=by,
+        target=job,
+        request=request,
+        to_state=job.state,
+        reason=reason,
+        data={"year": year, "kind": kind, "total": len(ids)},
+    )
+    transaction.on_commit(partial(job_enqueue, job.pk))
+    return job
+
+
+def _regenerate_one(document_id: int, job: RegenerationJob) -> None:
+    document = Document.objects.select_related("award").get(pk=document_id)
+    if document.state == Document.State.REVOKED:
+        # Re-issued by an earlier run of this job (or revoked since): finish its successor if it is still pending.
+        successor = Document.objects.filter(supersedes=document).first()
+        if successor is not None:
+            document_generate_now(successor)
+        return
+    if document.state != Document.State.READY:
+        document_generate_now(document)  # never issued: render it in place, under its own number
+        return
+    award = Award.objects.select_for_update().get(pk=document.award_id)
+    for new in _reissue(award, reason=job.reason, by=job.created_by, kinds=[document.kind], enqueue=False):
+        document_generate_now(new)
+
+
+def regeneration_job_run(job_id: int) -> RegenerationJob:
+    """Work through a job one document per transaction; a rerun (or a second worker) resumes where it stopped."""
+    RegenerationJob.objects.filter(pk=job_id, state=RegenerationJob.State.QUEUED).update(
+        state=RegenerationJob.State.RUNNING, started_at=timezone.now()
+    )
+    while True:
+        with transaction.atomic():
+            job = RegenerationJob.objects.select_for_update().get(pk=job_id)
+            if job.done >= job.total:
+                if job.state != RegenerationJob.State.DONE:
+                    job.state = RegenerationJob.State.DONE
+                    job.finished_at = timezone.now()
+                    job.save(update_fields=["state", "finished_at", "updated_at"])
+                return job
+            try:
+                with transaction.atomic():
+                    _regenerate_one(job.document_ids[job.done], job)
+            except (*TRANSIENT_ERRORS, SoftTimeLimitExceeded):
+                raise  # the task retries the whole job later; it resumes at this document
+            except Exception as error:
+                # One broken document must not stop the batch; it is counted, logged and left for a person.
+                logger.exception("Regeneration job %s: document %s failed", job.pk, job.document_ids[job.done])
+                job.failed += 1
+                job.last_error = str(error)[:2000]
+            job.done += 1
+            job.save(update_fields=["done", "failed", "last_error", "updated_at"])
+
+
+# --- Reading ----------------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_download_record(*, document: Document, by: User, request=None) -> None:
+    """Write the audit event of one download (every download of a document is recorded)."""
+    audit_record(
+        action="document.download",
+        actor=by,
+        target=document,
+        request=request,
+        data={"number": document.number, "sha256": document.sha256, "state": document.state},
+    )
+
+
+def sha256_of_upload(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    return digest.hexdigest()

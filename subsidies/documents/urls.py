@@ -1,0 +1,14 @@
+"""URLs of the approval documents. Included at the root: ``path("", include("subsidies.documents.urls"))``."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    # Public (no login; the two-factor middleware lets /verify/ through): what the QR code on a document opens.
+    path("verify/<str:token>/", views.verify, name="document-verify"),
+    path("documents/", views.document_list, name="document-list"),
+    path("documents/<int:pk>/download/", views.download, name="document-download"),
+    path("manage/documents/regenerate/", views.regenerate, name="documents-regenerate"),
+    path("manage/documents/regenerate/<int:pk>/", views.regenerate_job, name="documents-regenerate-job"),
+]

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import policy_views as views
+
+urlpatterns = [
+    path("dashboard/", views.dashboard_page, name="dashboard"),
+    path("dashboard/export.<str:file_format>", views.dashboard_export, name="dashboard-export"),
+    path("studios/", views.studio_list, name="studio-list"),
+    path("studios/<int:pk>/", views.studio_detail, name="studio-detail"),
+    path("studios/<int:pk>/review/", views.studio_review, name="studio-review"),
+    path("studios/<int:pk>/exit/", views.studio_exit, name="studio-exit"),
+]

@@ -1,0 +1,130 @@
+"""The policy dashboard (with CSV/XLSX of the same numbers) and the studios' reviews and exit."""
+
+import csv
+import tempfile
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from huzhou_craftsman.accounts.permissions import permission_required, role_required
+from huzhou_craftsman.accounts.roles import Role
+from huzhou_craftsman.accounts.services import audit_record
+
+from . import dashboard, studios
+from .models import Studio, StudioReview
+
+
+@permission_required("accounts.view_dashboard")
+def dashboard_page(request):
+    return render(request, "policy/dashboard.html", {"tables": dashboard.build()})
+
+
+@permission_required("accounts.view_dashboard")
+def dashboard_export(request, file_format):
+    tables = dashboard.build()
+    audit_record(action="dashboard.export", actor=request.user, request=request, data={"format": file_format})
+    if file_format == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        for table in tables:
+            sheet = workbook.create_sheet(table.key)
+            sheet.append([table.title])
+            sheet.append(table.columns)
+            for row in table.rows:
+                sheet.append(row)
+        target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
+        workbook.save(target)
+        target.seek(0)
+        return FileResponse(target, as_attachment=True, filename="dashboard.xlsx")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="dashboard.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    for table in tables:
+        writer.writerow([table.title])
+        writer.writerow(table.columns)
+        writer.writerows(table.rows)
+        writer.writerow([])
+    return response
+
+
+class ReviewForm(forms.Form):
+    year = forms.IntegerField(label=gettext_lazy("考核年度"), min_value=2021, max_value=2100)
+    result = forms.ChoiceField(label=gettext_lazy("考核结果"), choices=StudioReview.Result.choices)
+    notes = forms.CharField(label=gettext_lazy("考核意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ExitForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("退出原因"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+READERS = (Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.ADMINISTRATOR, Role.AUDITOR, Role.FINANCE_MAKER,
+           Role.FINANCE_CHECKER)  # fmt: skip
+
+
+@role_required(*READERS)
+def studio_list(request):
+    studios_qs = Studio.objects.select_related("organisation").prefetch_related("reviews")
+    return render(request, "policy/studio_list.html", {"studios": studios_qs})
+
+
+@role_required(*READERS)
+def studio_detail(request, pk):
+    studio = get_object_or_404(Studio.objects.select_related("organisation", "exited_by"), pk=pk)
+    return render(
+        request,
+        "policy/studio_detail.html",
+        {
+            "studio": studio,
+            "reviews": studio.reviews.select_related("reviewed_by"),
+            "awards": studio.awards.prefetch_related("instalments"),
+            "review_form": ReviewForm(initial={"year": timezone.localdate().year - 1}),
+            "exit_form": ExitForm(),
+            "can_decide": request.user.role in studios.BUREAU,
+        },
+    )
+
+
+def _report(request, error):
+    for message in error.messages if isinstance(error, ValidationError) else [str(error)]:
+        messages.error(request, message)
+
+
+@require_POST
+@role_required(*studios.BUREAU)
+def studio_review(request, pk):
+    studio = get_object_or_404(Studio, pk=pk)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            studios.studio_review_record(studio=studio, by=request.user, request=request, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            _report(request, error)
+        else:
+            messages.success(request, _("考核结果已登记。"))
+    else:
+        messages.error(request, _("请填写考核年度和结果。"))
+    return redirect("studio-detail", pk=pk)
+
+
+@require_POST
+@role_required(*studios.BUREAU)
+def studio_exit(request, pk):
+    studio = get_object_or_404(Studio, pk=pk)
+    form = ExitForm(request.POST)
+    if form.is_valid():
+        try:
+            studios.studio_exit(studio=studio, reason=form.cleaned_data["reason"], by=request.user, request=request)
+        except (ValidationError, PermissionDenied) as error:
+            _report(request, error)
+        else:
+            messages.success(request, _("工作室已退出，其后续款项不再支付。"))
+    return redirect("studio-detail", pk=pk)

@@ -1,0 +1,171 @@
+"""The policy dashboard against hand-computed totals, its fixed query count, and the studios' review and exit."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from applications.models import Apprentice, Person
+from huzhou_craftsman.accounts.models import AuditEvent
+from huzhou_craftsman.accounts.roles import Role
+from subsidies import dashboard, payments, studios
+from subsidies.models import EvaluationFiling, Instalment, PolicyFigure, Studio
+from tests.conftest import login
+from tests.factories import OrganisationFactory, district, make_award, make_resident_id, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def table(tables, key):
+    return next(t for t in tables if t.key == key)
+
+
+def studio_award(name, level="municipal", total="80000.00", organisation=None):
+    award = make_award(
+        scheme="master_studio", level=level, total=total, instalments=(total,), organisation=organisation
+    )
+    award.application.details = {"studio_name": name}
+    award.application.save()
+    award.studio = studios.studio_for_award(award)
+    award.save()
+    return award
+
+
+@pytest.fixture
+def data(db):
+    admin = make_user(Role.ADMINISTRATOR)
+    anji = OrganisationFactory(district=district("anji"))
+    grand = make_award(total="200000.00", instalments=("100000.00", "100000.00"), level="grand")
+    make_award(total="10000.00", level="craftsman")
+    make_award(total="5000.00", instalments=("5000.00",), level="youth", organisation=anji)
+    make_award(total="2000000.00", instalments=("2000000.00",), scheme="training_base", level="national_base")
+    apprenticeship = make_award(total="8916.67", instalments=("8916.67",), scheme="apprenticeship", level="")
+    for seq, amount in ((1, "6000.00"), (2, "2916.67"), (3, "0.00")):
+        Apprentice.objects.create(
+            application=apprenticeship.application, row_number=seq, occupation="电工", contract_months=24,
+            filed_months=12, trained_months=12,
+            person=Person.objects.create(resident_id=make_resident_id(300 + seq), name=f"学徒{seq}"),
+            amount=Decimal(amount),
+        )  # fmt: skip
+    studio_award("数控大师工作室")
+    # one instalment paid: mark it as the bank would
+    Instalment.objects.filter(award=grand, year=1).update(state="paid")
+    PolicyFigure.objects.create(indicator="s4_city_competitions", year=2026, value=12, source="市人社局竞赛处统计",
+                                entered_by=admin)  # fmt: skip
+    EvaluationFiling.objects.create(kind="self_evaluating", organisation_name="湖州某企业", year=2026,
+                                    filed_on="2026-05-01", recorded_by=admin)  # fmt: skip
+    return {"admin": admin}
+
+
+def test_every_figure_matches_hand_computed_totals(data):
+    tables = dashboard.build()
+    titles = {r[0]: r[1:3] for r in table(tables, "titles").rows}
+    assert titles == {"湖州大工匠": [1, 50], "湖州工匠": [1, 250], "湖州乡村工匠": [0, 250], "湖州青年工匠": [1, 1000]}
+    studio_rows = {r[0]: r[1] for r in table(tables, "studios").rows}
+    assert studio_rows["市级技能大师工作室"] == 1 and studio_rows["已退出"] == 0
+    counted = {r[0]: r[1:3] for r in table(tables, "counted").rows}
+    assert counted["§9 企业新型学徒（人）"] == [2, 20000]  # the apprentice with 0.00 is not counted
+    assert counted["自主评价备案企业"] == [1, 800]
+    entered = {r[0]: r for r in table(tables, "entered").rows}
+    competitions = entered["§4 市级技能竞赛（场/年）"]
+    assert competitions[1:3] == [12, 20] and "人工录入" in competitions[5]
+    money = {r[0]: r[1:] for r in table(tables, "money_scheme").rows}
+    assert money["湖州工匠遴选资助"] == [Decimal("215000.00"), Decimal("100000.00"), Decimal("115000.00")]
+    assert money["公共实训基地资助"] == [Decimal("2000000.00"), Decimal("0.00"), Decimal("2000000.00")]
+    assert money["企业新型学徒培训补贴"][0] == Decimal("8916.67")
+    total_committed = sum(r[1] for r in table(tables, "money_scheme").rows)
+    assert total_committed == Decimal("2303916.67")
+    assert sum(r[1] for r in table(tables, "money_district").rows) == total_committed
+    assert sum(r[1] for r in table(tables, "money_year").rows) == total_committed
+    assert sum(r[1] for r in table(tables, "money_level").rows) == total_committed
+    districts = {r[0]: r[1] for r in table(tables, "money_district").rows}
+    assert districts["安吉县"] == Decimal("5000.00")
+
+
+def test_the_dashboard_query_count_does_not_grow(client, data):
+    login(client, make_user(Role.CITY_APPROVER))
+    client.get(reverse("dashboard"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("dashboard"))
+    for _ in range(5):
+        make_award(total="10000.00", level="craftsman")
+        studio_award(f"工作室{_}")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("dashboard"))
+    assert response.status_code == 200
+    assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("role", [Role.CITY_APPROVER, Role.AUDITOR, Role.FINANCE_MAKER])
+def test_dashboard_and_exports_for_the_roles_that_see_it(client, data, role):
+    login(client, make_user(role))
+    page = client.get(reverse("dashboard")).content.decode()
+    assert "215,000.00" in page
+    assert "湖州大工匠" in page and "<svg" in page
+    csv_text = client.get(reverse("dashboard-export", args=["csv"])).content.decode("utf-8-sig")
+    assert "215000.00" in csv_text and "湖州青年工匠" in csv_text
+    xlsx = client.get(reverse("dashboard-export", args=["xlsx"]))
+    assert b"".join(xlsx.streaming_content)[:2] == b"PK"
+    assert AuditEvent.objects.filter(action="dashboard.export").count() == 2
+
+
+def test_enterprise_and_district_reviewer_do_not_see_the_dashboard(client, data):
+    for role in (Role.ENTERPRISE, Role.DISTRICT_REVIEWER):
+        login(client, make_user(role))
+        assert client.get(reverse("dashboard")).status_code == 403
+
+
+def test_two_failed_reviews_in_a_row_exit_the_studio_and_stop_its_payments(data):
+    reviewer = make_user(Role.CITY_REVIEWER)
+    award = Studio.objects.get().awards.get()
+    studio = award.studio
+    studios.studio_review_record(studio=studio, year=2024, result="fail", notes="", by=reviewer)
+    studios.studio_review_record(studio=studio, year=2025, result="pass", notes="", by=reviewer)
+    studios.studio_review_record(studio=studio, year=2026, result="fail", notes="", by=reviewer)
+    studio.refresh_from_db()
+    assert not studio.has_exited  # not in a row
+    studios.studio_review_record(studio=studio, year=2027, result="fail", notes="整改不到位", by=reviewer)
+    studio.refresh_from_db()
+    assert studio.has_exited and "连续两年" in studio.exit_reason
+    assert AuditEvent.objects.filter(action="studio.exit", target_id=str(studio.pk)).exists()
+    instalment = award.instalments.get()
+    assert instalment.pk not in payments.instalments_due().values_list("pk", flat=True)
+    with pytest.raises(ValidationError):
+        payments.batch_create(instalment_ids=[instalment.pk], by=make_user(Role.FINANCE_MAKER))
+    exited = {r[0]: r[1] for r in table(dashboard.build(), "studios").rows}
+    assert exited["已退出"] == 1 and exited["市级技能大师工作室"] == 0
+
+
+def test_the_bureau_can_decide_an_exit_with_a_reason(data):
+    studio = Studio.objects.get()
+    with pytest.raises(ValidationError, match="退出必须写明原因"):
+        studios.studio_exit(studio=studio, reason=" ", by=make_user(Role.CITY_APPROVER))
+    with pytest.raises(PermissionDenied):
+        studios.studio_exit(studio=studio, reason="x", by=make_user(Role.ENTERPRISE))
+    studios.studio_exit(studio=studio, reason="停止运行", by=make_user(Role.CITY_APPROVER))
+    assert Instalment.objects.filter(award__studio=studio, state="cancelled").count() == 1
+
+
+def test_a_studio_rated_higher_keeps_one_history(data):
+    studio = Studio.objects.get()
+    studios.studio_review_record(
+        studio=studio, year=2025, result="excellent", notes="", by=make_user(Role.CITY_REVIEWER)
+    )
+    organisation = studio.awards.get().organisation
+    provincial = studio_award("数控大师工作室", level="provincial", total="50000.00", organisation=organisation)
+    assert provincial.studio == studio
+    studio.refresh_from_db()
+    assert studio.level == "provincial" and studio.reviews.count() == 1 and studio.awards.count() == 2
+
+
+def test_studio_pages(client, data):
+    studio = Studio.objects.get()
+    login(client, make_user(Role.CITY_REVIEWER))
+    assert studio.name in client.get(reverse("studio-list")).content.decode()
+    client.post(reverse("studio-review", args=[studio.pk]), {"year": 2025, "result": "pass", "notes": "达标"})
+    assert studio.reviews.get().result == "pass"
+    login(client, make_user(Role.AUDITOR))
+    assert client.post(reverse("studio-exit", args=[studio.pk]), {"reason": "x"}).status_code == 403
