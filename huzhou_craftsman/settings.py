@@ -171,6 +171,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_MB", default=10) * 1024 * 1024
+# Payment batches with more lines than this are exported by a Celery worker to a file, then streamed from disk.
+EXPORT_ASYNC_LINES = env.int("EXPORT_ASYNC_LINES", default=20000)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -5,6 +5,7 @@ A bank with its own layout is one small subclass of ``BankLayout`` registered in
 
 import csv
 import io
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -52,23 +54,52 @@ def _lines(batch: PaymentBatch) -> Iterator:
     )
 
 
-def csv_rows(batch: PaymentBatch, layout: BankLayout = LAYOUTS["generic"], *, encoding="utf-8-sig") -> Iterator[bytes]:
-    """Yield the batch as CSV, encoded (UTF-8 with BOM for Excel, or GBK for older bank systems)."""
+def csv_rows(
+    batch: PaymentBatch, layout: BankLayout = LAYOUTS["generic"], *, encoding="utf-8-sig", use_copy: bool = True
+) -> Iterator[bytes]:
+    """Yield the batch as CSV, encoded (UTF-8 with BOM for Excel, or GBK for older bank systems).
+
+    On PostgreSQL the generic layout's body is produced by ``COPY … TO STDOUT WITH (FORMAT csv)`` — the database's
+    own CSV writer, several times faster than formatting rows in Python — spooled to a temporary file (memory stays
+    small) and streamed from there; other layouts and databases format the rows in Python. Both give the same bytes.
+    """
     # GB18030 encodes every GBK character with GBK's own bytes and can also carry rare name characters (生僻字).
     codec = "gb18030" if encoding == "gbk" else "utf-8"
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, lineterminator="\n")
     if encoding == "utf-8-sig":
         buffer.write("\ufeff")
     writer.writerow(layout.columns)
-    for number, line in enumerate(_lines(batch), start=1):
-        writer.writerow(layout.row(batch, line))
-        if number % CHUNK == 0:  # a few thousand rows per chunk: few generator steps, little memory
-            yield buffer.getvalue().encode(codec)
-            buffer.seek(0)
-            buffer.truncate()
+    if use_copy and connection.vendor == "postgresql" and type(layout) is BankLayout:
+        yield buffer.getvalue().encode(codec)
+        buffer.seek(0)
+        buffer.truncate()
+        yield from _copy_body(batch, "GB18030" if codec == "gb18030" else "UTF8")
+    else:
+        for number, line in enumerate(_lines(batch), start=1):
+            writer.writerow(layout.row(batch, line))
+            if number % CHUNK == 0:  # a few thousand rows per chunk: few generator steps, little memory
+                yield buffer.getvalue().encode(codec)
+                buffer.seek(0)
+                buffer.truncate()
     writer.writerow(layout.trailer(batch))
     yield buffer.getvalue().encode(codec)
+
+
+_COPY_SQL = (
+    "COPY (SELECT account_number, account_name, bank_name, cnaps_code, amount, %s, note"
+    " FROM subsidies_paymentline WHERE batch_id = %s AND state <> %s ORDER BY line_number)"
+    " TO STDOUT WITH (FORMAT csv, ENCODING %s)"
+)
+
+
+def _copy_body(batch: PaymentBatch, db_encoding: str) -> Iterator[bytes]:
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:
+        with connection.cursor() as cursor:
+            sql = cursor.mogrify(_COPY_SQL, [batch.purpose, batch.pk, PaymentLine.State.CANCELLED, db_encoding])
+            cursor.copy_expert(sql.decode() if isinstance(sql, bytes) else sql, spool)
+        spool.seek(0)
+        yield from iter(lambda: spool.read(1 << 16), b"")
 
 
 def write_xlsx(batch: PaymentBatch, target, layout: BankLayout = LAYOUTS["generic"]) -> None:

@@ -4,6 +4,7 @@ import tempfile
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
@@ -21,6 +22,7 @@ from huzhou_craftsman.accounts.services import audit_record
 
 from . import bank_files, payments, reconciliation
 from .payment_models import PaymentBatch, PaymentLine
+from .tasks import export_batch_file
 
 FINANCE = (Role.FINANCE_MAKER, Role.FINANCE_CHECKER)
 READERS = (*FINANCE, Role.AUDITOR)
@@ -145,6 +147,8 @@ def batch_export(request, pk, file_format):
         response = HttpResponse(bank_files.batch_summary_pdf(batch), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{batch.number}-summary.pdf"'
         return response
+    if batch.line_count > settings.EXPORT_ASYNC_LINES:
+        return _large_export(request, batch, file_format)
     if file_format == "xlsx":
         # openpyxl's write-only mode writes row by row into a temporary file, which is then streamed.
         target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
@@ -159,6 +163,21 @@ def batch_export(request, pk, file_format):
     suffix = "-gbk" if encoding == "gbk" else ""
     response["Content-Disposition"] = f'attachment; filename="{batch.number}{suffix}.csv"'
     return response
+
+
+def _large_export(request, batch, file_format):
+    """A large batch's file is written once by a Celery worker and then streamed from disk."""
+    path = bank_files.export_path(batch, file_format)
+    if not path.exists():
+        try:
+            export_batch_file.delay(batch.pk, file_format)
+        except OSError:  # the broker is unreachable: say so, nothing is lost
+            messages.error(request, _("后台任务服务暂时不可用，请稍后再试。"))
+            return redirect("finance-batch", pk=batch.pk)
+    if not path.exists():
+        messages.info(request, _("该批次笔数较多，文件正在后台生成，请一两分钟后再次点击导出下载。"))
+        return redirect("finance-batch", pk=batch.pk)
+    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
 
 @role_required(*FINANCE)

@@ -296,3 +296,32 @@ def test_summary_pdf_file_and_report_agree_to_the_fen(awards, maker, checker):
     assert str(maker) in text and str(checker) in text
     csv_total = list(csv.reader(io.StringIO(b"".join(bank_files.csv_rows(batch)).decode("utf-8-sig"))))[-1][4]
     assert Decimal(csv_total) == batch.total == reconciliation.build().totals.in_batch
+
+
+def test_a_large_batch_is_exported_by_a_worker_to_disk_then_streamed(client, awards, maker, checker, settings):
+    # given a batch above the size that goes to the worker (the suite runs tasks in-process)
+    settings.EXPORT_ASYNC_LINES = 2
+    batch = payments.batch_create(instalment_ids=due_ids(), by=maker)
+    payments.batch_approve(batch=batch, by=checker)
+    login(client, maker)
+    # when
+    response = client.post(reverse("finance-batch-export", args=[batch.pk, "csv-gbk"]))
+    # then the file was written once under MEDIA_ROOT and served from there
+    path = bank_files.export_path(batch, "csv-gbk")
+    assert path.exists() and not list(path.parent.glob("*.part"))
+    body = b"".join(response.streaming_content)
+    assert body == path.read_bytes() and "112916.67" in body.decode("gbk")
+    assert AuditEvent.objects.filter(action="batch.export", data__format="csv-gbk").exists()
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
+def test_the_databases_csv_writer_and_pythons_give_the_same_bytes(awards, maker, checker, encoding):
+    batch = exported_batch(maker, checker)
+    line = batch.lines.first()
+    PaymentLine.objects.filter(pk=line.pk).update(account_name='引号"与,逗号 生僻字𠮷', note="多行\n备注")
+    by_copy = b"".join(bank_files.csv_rows(batch, encoding=encoding))
+    by_python = b"".join(bank_files.csv_rows(batch, encoding=encoding, use_copy=False))
+    assert by_copy == by_python
+    text = by_copy.decode("gb18030" if encoding == "gbk" else "utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[1][1] == '引号"与,逗号 生僻字𠮷' and rows[-1][4] == "112916.67"
