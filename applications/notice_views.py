@@ -35,7 +35,9 @@ class NoticeOpenForm(forms.Form):
 
 class ObjectionForm(forms.Form):
     application = forms.IntegerField(widget=forms.HiddenInput)
-    received_on = forms.DateField(label=gettext_lazy("收到日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    received_on = forms.DateField(
+        label=gettext_lazy("收到日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     reason = forms.CharField(label=gettext_lazy("异议内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 

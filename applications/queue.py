@@ -42,13 +42,13 @@ class QueueFilter(django_filters.FilterSet):
         label=_("提交起"),
         field_name="submitted_at",
         lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     submitted_to = django_filters.DateFilter(
         label=_("提交止"),
         field_name="submitted_at",
         lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
     class Meta:

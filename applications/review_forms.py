@@ -21,7 +21,7 @@ class DecisionForm(forms.Form):
 class ReturnForm(forms.Form):
     """An itemised return: a note against each field or material to correct, and a deadline."""
 
-    deadline = forms.DateField(label=_("补正期限"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("补正期限"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     general = forms.CharField(label=_("其他补正意见"), required=False, max_length=1000)
 
     def __init__(self, *args, application: Application, **kwargs):
@@ -65,7 +65,9 @@ class BulkForm(forms.Form):
     ids = forms.TypedMultipleChoiceField(coerce=int, choices=[])
     action = forms.ChoiceField(choices=[("district_pass", _("批量初审通过")), ("district_return", _("批量退回补正"))])
     note = forms.CharField(label=_("退回意见"), required=False, max_length=500)
-    deadline = forms.DateField(label=_("补正期限"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(
+        label=_("补正期限"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
 
     def __init__(self, *args, ids=(), **kwargs):
         super().__init__(*args, **kwargs)

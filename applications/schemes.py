@@ -105,7 +105,9 @@ class TrainingBaseForm(forms.Form):
     level = forms.ChoiceField(label=gettext_lazy("基地级别"), required=False)
     document_number = forms.CharField(label=gettext_lazy("认定文件文号"), max_length=100, required=False)
     document_date = forms.DateField(
-        label=gettext_lazy("认定日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("认定日期"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
 
@@ -114,7 +116,9 @@ class MasterStudioForm(PersonFields):
     studio_name = forms.CharField(label=gettext_lazy("工作室名称"), max_length=200, required=False)
     document_number = forms.CharField(label=gettext_lazy("认定文件文号"), max_length=100, required=False)
     document_date = forms.DateField(
-        label=gettext_lazy("认定日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("认定日期"),
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
 

@@ -53,9 +53,25 @@ def _person_initial(application: Application) -> dict:
     return {"person_name": person.name, "person_resident_id": person.resident_id, "person_mobile": person.mobile}
 
 
-def _save_form(request, *, round, application=None):
+def _scheme_form(round, *, application=None, correction=None, data=None):
+    """The scheme's form; for a returned application every field the reviewer did not open is locked (disabled
+    fields keep their current value, whatever the browser sends)."""
+    initial = {**application.details, **_person_initial(application)} if application else None
+    if initial and isinstance(initial.get("team_members"), list):
+        initial["team_members"] = "\n".join(f"{m['name']},{m['resident_id']}" for m in initial["team_members"])
+    form = schemes.form_for(round, data=data, initial=initial)
+    if correction is not None:
+        open_fields = correction.open_fields
+        for name, field in form.fields.items():
+            owner = "person" if name in schemes.PERSON_FIELDS else name
+            if owner not in open_fields:
+                field.disabled = True
+    return form
+
+
+def _save_form(request, *, round, application=None, correction=None):
     """Validate a scheme form and save the draft; return (form, saved application or None)."""
-    form = schemes.form_for(round, data=request.POST)
+    form = _scheme_form(round, application=application, correction=correction, data=request.POST)
     if form.is_valid():
         try:
             saved = services.application_save_draft(
@@ -93,18 +109,12 @@ def application_edit(request, pk):
         return redirect("application-detail", pk=pk)
     correction = application.corrections.filter(resolved_at__isnull=True).first()
     if request.method == "POST":
-        form, saved = _save_form(request, round=application.round, application=application)
+        form, saved = _save_form(request, round=application.round, application=application, correction=correction)
         if saved:
             messages.success(request, _("已保存。"))
             return redirect("application-detail", pk=pk)
     else:
-        form = schemes.form_for(application.round, initial={**application.details, **_person_initial(application)})
-    if correction is not None:
-        open_fields = correction.open_fields
-        for name, field in form.fields.items():
-            owner = "person" if name in schemes.PERSON_FIELDS else name
-            if owner not in open_fields:
-                field.disabled = True
+        form = _scheme_form(application.round, application=application, correction=correction)
     return render(
         request,
         "applications/application_form.html",

@@ -31,7 +31,7 @@ READERS = (*FINANCE, Role.AUDITOR)
 class DueFilter(django_filters.FilterSet):
     due_by = django_filters.DateFilter(
         label=gettext_lazy("应付日期不晚于"), field_name="due_on", lookup_expr="lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )  # fmt: skip
     scheme = django_filters.ChoiceFilter(label=gettext_lazy("类别"), field_name="award__scheme", choices=Scheme.choices)
     level = django_filters.CharFilter(label=gettext_lazy("级别代码"), field_name="award__level")

@@ -124,3 +124,30 @@ def test_enterprise_home_lists_applications_in_plain_words(owner_client, enterpr
     page = owner_client.get(reverse("enterprise-home")).content.decode()
     assert "草稿（未提交）" in page and "补全信息和材料后提交申报" in page
     assert craftsman_round.title in page
+
+
+def test_a_returned_application_is_edited_in_the_browser_way_with_locked_fields_not_posted(
+    owner_client, enterprise_user, craftsman_round
+):
+    """Disabled inputs are not sent by browsers: the locked fields must keep their values anyway."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from applications import services
+    from tests.applications.conftest import attach_required
+
+    application = save_draft(enterprise_user, craftsman_round, craftsman_post())
+    attach_required(application, enterprise_user)
+    services.application_submit(application=application, by=enterprise_user)
+    reviewer = make_user(Role.DISTRICT_REVIEWER, district=application.district)
+    services.application_return(
+        application=application, by=reviewer, items=[{"target": "field:achievements", "note": "补充业绩"}],
+        deadline=timezone.localdate() + timedelta(days=5),
+    )  # fmt: skip
+    page = owner_client.get(reverse("application-edit", args=[application.pk])).content.decode()
+    assert 'name="occupation"' in page and "disabled" in page
+    response = owner_client.post(reverse("application-edit", args=[application.pk]), {"achievements": "新业绩"})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.details["achievements"] == "新业绩" and application.details["occupation"] == "数控车工"

@@ -70,3 +70,7 @@ def shot(request):
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{step}.png"), full_page=True)
 
     return take
+
+
+# The whole-story test also needs the real Celery worker of the integration tests.
+from tests.integration.conftest import celery_worker_process  # noqa: E402, F401
