@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.models import AuditEvent, Organisation
 from huzhou_craftsman.accounts.permissions import role_required
 from huzhou_craftsman.accounts.roles import Role
@@ -103,11 +104,6 @@ def review_detail(request, pk):
     return render(request, "applications/review_detail.html", _review_context(request, application))
 
 
-def _report(request, error):
-    for message in error.messages if isinstance(error, ValidationError) else [str(error)]:
-        messages.error(request, message)
-
-
 @require_POST
 @role_required(*REVIEWERS)
 def review_decide(request, pk):
@@ -139,7 +135,7 @@ def review_decide(request, pk):
             application=application, action=action, by=request.user, reason=form.cleaned_data["reason"], request=request
         )
     except (ValidationError, PermissionDenied) as error:
-        _report(request, error)
+        report_errors(request, error)
         return redirect("review-detail", pk=pk)
     messages.success(request, _("已处理申报 %(number)s。") % {"number": application.number})
     return redirect("review-queue")
@@ -160,7 +156,7 @@ def review_return(request, pk):
                 request=request,
             )
         except (ValidationError, PermissionDenied) as error:
-            _report(request, error)
+            report_errors(request, error)
         else:
             messages.success(request, _("已退回申报 %(number)s 补正。") % {"number": application.number})
             return redirect("review-queue")
@@ -178,7 +174,7 @@ def review_comment(request, pk):
                 application=application, by=request.user, body=form.cleaned_data["body"], request=request
             )
         except (ValidationError, PermissionDenied) as error:
-            _report(request, error)
+            report_errors(request, error)
     return redirect("review-detail", pk=pk)
 
 

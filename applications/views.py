@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.permissions import role_required
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
@@ -19,10 +20,6 @@ from .roster import read_roster, roster_template
 from .workflow import State
 
 CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
-
-
-def _error_list(error: ValidationError) -> list[str]:
-    return error.messages
 
 
 @role_required(Role.ENTERPRISE)
@@ -158,8 +155,7 @@ def application_submit(request, pk):
     try:
         services.application_submit(application=application, by=request.user, request=request)
     except ValidationError as error:
-        for message in _error_list(error):
-            messages.error(request, message)
+        report_errors(request, error)
     else:
         messages.success(request, _("申报已提交，请等待区县人力社保部门审核。"))
     return redirect("application-detail", pk=pk)
@@ -176,8 +172,7 @@ def application_withdraw(request, pk):
             application=application, by=request.user, reason=form.cleaned_data.get("reason", ""), request=request
         )
     except ValidationError as error:
-        for message in _error_list(error):
-            messages.error(request, message)
+        report_errors(request, error)
     else:
         messages.success(request, _("申报已撤回。"))
     return redirect("application-detail", pk=pk)
@@ -198,8 +193,7 @@ def attachment_upload(request, pk, requirement_pk):
                 request=request,
             )  # fmt: skip
         except ValidationError as error:
-            for message in _error_list(error):
-                messages.error(request, message)
+            report_errors(request, error)
         else:
             messages.success(request, _("材料“%(name)s”已上传。") % {"name": requirement.name})
     return redirect("application-detail", pk=pk)
@@ -243,8 +237,7 @@ def roster_upload(request, pk):
         services.roster_replace(application=application, rows=rows, by=request.user, request=request)
     except ValidationError as error:
         messages.error(request, _("名册未导入，请修改以下问题后重新上传（所有行均未保存）："))
-        for message in _error_list(error):
-            messages.error(request, message)
+        report_errors(request, error)
     else:
         messages.success(request, _("已导入学徒 %(n)s 人。") % {"n": len(rows)})
     return redirect("application-detail", pk=pk)
@@ -259,8 +252,7 @@ def roster_edit(request, pk):
             try:
                 services.roster_replace(application=application, rows=formset.rows(), by=request.user, request=request)
             except ValidationError as error:
-                for message in _error_list(error):
-                    messages.error(request, message)
+                report_errors(request, error)
             else:
                 messages.success(request, _("学徒名册已保存。"))
                 return redirect("application-detail", pk=pk)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from applications.models import Round, Scheme
+from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.models import District
 from huzhou_craftsman.accounts.permissions import role_required
 from huzhou_craftsman.accounts.roles import Role
@@ -63,11 +64,6 @@ def due_list(request):
     )
 
 
-def _report(request, error):
-    for message in error.messages if isinstance(error, ValidationError) else [str(error)]:
-        messages.error(request, message)
-
-
 @require_POST
 @role_required(Role.FINANCE_MAKER)
 def batch_create(request):
@@ -75,7 +71,7 @@ def batch_create(request):
     try:
         batch = payments.batch_create(instalment_ids=ids, by=request.user, request=request)
     except (ValidationError, PermissionDenied) as error:
-        _report(request, error)
+        report_errors(request, error)
         return redirect("finance-due")
     messages.success(
         request, _("已编制批次 %(n)s，共 %(c)s 笔，等待复核。") % {"n": batch.number, "c": batch.line_count}
@@ -128,7 +124,7 @@ def batch_check(request, pk):
             payments.batch_return(batch=batch, by=request.user, note=note, request=request)
             messages.success(request, _("批次已退回，款项回到待付清单。"))
     except (ValidationError, PermissionDenied) as error:
-        _report(request, error)
+        report_errors(request, error)
     return redirect("finance-batch", pk=pk)
 
 
@@ -141,7 +137,7 @@ def batch_export(request, pk, file_format):
     try:
         batch = payments.batch_record_export(batch=batch, by=request.user, file_format=file_format, request=request)
     except (ValidationError, PermissionDenied) as error:
-        _report(request, error)
+        report_errors(request, error)
         return redirect("finance-batch", pk=pk)
     if file_format == "summary-pdf":
         response = HttpResponse(bank_files.batch_summary_pdf(batch), content_type="application/pdf")
@@ -208,7 +204,7 @@ def results_upload(request, pk):
             batch=batch, rows=rows, file_name=upload.name, content=content, by=request.user, request=request
         )
     except (ValidationError, PermissionDenied) as error:
-        _report(request, error)
+        report_errors(request, error)
         return redirect("finance-batch", pk=pk)
     messages.success(
         request,
@@ -227,7 +223,7 @@ def line_reverse(request, pk):
     try:
         payments.payment_reverse(line=line, by=request.user, reason=request.POST.get("reason", ""), request=request)
     except (ValidationError, PermissionDenied) as error:
-        _report(request, error)
+        report_errors(request, error)
     else:
         messages.success(request, _("已冲正，该笔款项回到待付清单。"))
     return redirect("finance-batch", pk=line.batch_id)

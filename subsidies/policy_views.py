@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.permissions import permission_required, role_required
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
@@ -93,11 +94,6 @@ def studio_detail(request, pk):
     )
 
 
-def _report(request, error):
-    for message in error.messages if isinstance(error, ValidationError) else [str(error)]:
-        messages.error(request, message)
-
-
 @require_POST
 @role_required(*studios.BUREAU)
 def studio_review(request, pk):
@@ -107,7 +103,7 @@ def studio_review(request, pk):
         try:
             studios.studio_review_record(studio=studio, by=request.user, request=request, **form.cleaned_data)
         except (ValidationError, PermissionDenied) as error:
-            _report(request, error)
+            report_errors(request, error)
         else:
             messages.success(request, _("考核结果已登记。"))
     else:
@@ -124,7 +120,7 @@ def studio_exit(request, pk):
         try:
             studios.studio_exit(studio=studio, reason=form.cleaned_data["reason"], by=request.user, request=request)
         except (ValidationError, PermissionDenied) as error:
-            _report(request, error)
+            report_errors(request, error)
         else:
             messages.success(request, _("工作室已退出，其后续款项不再支付。"))
     return redirect("studio-detail", pk=pk)

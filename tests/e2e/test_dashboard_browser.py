@@ -4,12 +4,10 @@ import csv
 import io
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from huzhou_craftsman.accounts.roles import Role
-from tests.accounts.test_login import current_code
-from tests.conftest import PASSWORD
-from tests.factories import make_award, make_user
+from tests.e2e.helpers import staff_page
+from tests.factories import make_award
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("reference_data")]
 
@@ -18,15 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("reference_data")]
 def test_dashboard_shows_and_exports_the_numbers(new_page, shot, tmp_path, role):
     make_award(total="200000.00", instalments=("100000.00", "100000.00"), level="grand")
     make_award(total="10000.00", level="craftsman")
-    user = make_user(role)
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    page = new_page()
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_label("动态验证码").fill(current_code(device))
-    page.get_by_role("button", name="验证").click()
+    page = staff_page(new_page, role)
     page.get_by_role("link", name="政策看板").click()
     titles = page.get_by_test_id("table-titles").inner_text()
     assert "湖州大工匠" in titles and "湖州工匠" in titles

@@ -4,34 +4,20 @@ XLSX, uploads the bank's result, and the instalments show paid."""
 import io
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import Workbook, load_workbook
 
 from huzhou_craftsman.accounts.roles import Role
 from subsidies.models import Instalment
-from tests.accounts.test_login import current_code
-from tests.conftest import PASSWORD
-from tests.factories import make_award, make_user
+from tests.e2e.helpers import staff_page
+from tests.factories import make_award
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("reference_data")]
-
-
-def finance_login(page, user, landing):
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_label("动态验证码").fill(current_code(device))
-    page.get_by_role("button", name="验证").click()
-    page.wait_for_url(landing)
 
 
 def test_maker_checker_export_and_bank_result(new_page, shot, tmp_path):
     make_award(total="200000.00", instalments=("100000.00", "100000.00"))
     make_award(total="10000.00", instalments=("10000.00",))
-    maker = new_page()
-    finance_login(maker, make_user(Role.FINANCE_MAKER), "**/finance/")
+    maker = staff_page(new_page, Role.FINANCE_MAKER)
     assert "110,000.00" in maker.get_by_test_id("due-totals").inner_text()
     maker.get_by_label("全选").check()
     maker.get_by_role("button", name="用所选款项编制付款批次").click()
@@ -39,8 +25,7 @@ def test_maker_checker_export_and_bank_result(new_page, shot, tmp_path):
     batch_url = maker.url
     shot(maker, "batch-created")
 
-    checker = new_page()
-    finance_login(checker, make_user(Role.FINANCE_CHECKER), "**/finance/batches/**")
+    checker = staff_page(new_page, Role.FINANCE_CHECKER)
     checker.goto(batch_url)
     checker.get_by_role("button", name="复核通过").click()
     assert checker.get_by_test_id("batch-state").inner_text() == "已复核，可导出"

@@ -3,29 +3,16 @@
 import datetime
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from applications import services
 from applications.models import PublicNotice
 from huzhou_craftsman.accounts.roles import Role
 from subsidies.models import Award
-from tests.accounts.test_login import current_code
 from tests.applications.conftest import attach_required, craftsman_post, save_draft
-from tests.conftest import PASSWORD
+from tests.e2e.helpers import sign_in, staff_page
 from tests.factories import RoundFactory, make_resident_id, make_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("reference_data")]
-
-
-def staff_login(page, user):
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(user.username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.get_by_label("动态验证码").fill(current_code(device))
-    page.get_by_role("button", name="验证").click()
-    page.wait_for_url("**/review/queue/**")
 
 
 def decide_in_queue(page, number, button):
@@ -43,18 +30,14 @@ def test_staff_take_an_application_through_review_and_notice_to_an_award(new_pag
     application = services.application_submit(application=draft, by=enterprise)
     number = application.number
 
-    district = new_page()
-    staff_login(district, make_user(Role.DISTRICT_REVIEWER, district=application.district))
+    district = staff_page(new_page, Role.DISTRICT_REVIEWER, district=application.district)
     shot(district, "district-queue")
     decide_in_queue(district, number, "区县初审通过")
 
-    city = new_page()
-    staff_login(city, make_user(Role.CITY_REVIEWER))
+    city = staff_page(new_page, Role.CITY_REVIEWER)
     decide_in_queue(city, number, "市级复审通过")
 
-    approver_user = make_user(Role.CITY_APPROVER)
-    approver = new_page()
-    staff_login(approver, approver_user)
+    approver = staff_page(new_page, Role.CITY_APPROVER)
     approver.get_by_role("link", name=number).click()
     assert "200,000.00" in approver.get_by_test_id("estimate").inner_text()
     shot(approver, "approval-page")
@@ -79,10 +62,7 @@ def test_staff_take_an_application_through_review_and_notice_to_an_award(new_pag
     assert award.total == 200000 and award.instalments.count() == 2
 
     home = new_page()
-    home.goto("/accounts/login/")
-    home.get_by_label("用户名").fill(enterprise.username)
-    home.get_by_label("密码").fill(PASSWORD)
-    home.get_by_role("button", name="登录").click()
+    sign_in(home, enterprise.username)
     home.get_by_role("link", name="我的资助").click()
     assert "200,000.00" in home.get_by_test_id("award-total").first.inner_text()
     shot(home, "enterprise-award")

@@ -12,7 +12,6 @@ import time
 from datetime import date, timedelta
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import Workbook, load_workbook
 from playwright.sync_api import expect
 
@@ -20,9 +19,8 @@ from applications.models import Application, PublicNotice
 from huzhou_craftsman.accounts.roles import Role
 from subsidies.documents.models import Document
 from subsidies.models import Instalment
-from tests.accounts.test_login import current_code
-from tests.conftest import PASSWORD
-from tests.factories import PDF_BYTES, RoundFactory, district, make_resident_id, make_uscc, make_user
+from tests.e2e.helpers import staff_page
+from tests.factories import PDF_BYTES, RoundFactory, district, make_resident_id, make_uscc
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.usefixtures("reference_data")]
 
@@ -30,24 +28,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.usefixtures(
 def field(page, label):
     """The input whose label is exactly this text (crispy-forms adds an asterisk to required fields)."""
     return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
-
-
-def sign_in(page, username, device=None):
-    page.goto("/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    if device is not None:
-        page.get_by_label("动态验证码").fill(current_code(device))
-        page.get_by_role("button", name="验证").click()
-    page.wait_for_load_state()
-
-
-def staff(new_page, role, **scope):
-    user = make_user(role, **scope)
-    page = new_page()
-    sign_in(page, user.username, TOTPDevice.objects.create(user=user, name="phone", confirmed=True))
-    return page
 
 
 def open_in_queue(page, number):
@@ -79,7 +59,7 @@ def test_the_whole_story(new_page, shot, tmp_path, celery_worker_process):
     shot(ent, "01-registered")
 
     # 2. The district verifies it.
-    district_page = staff(new_page, Role.DISTRICT_REVIEWER, district=district("wuxing"))
+    district_page = staff_page(new_page, Role.DISTRICT_REVIEWER, district=district("wuxing"))
     district_page.goto("/organisations/?is_verified=false")
     district_page.get_by_role("link", name="湖州全流程精密机械有限公司").click()
     district_page.get_by_role("button", name="认定该单位").click()
@@ -135,8 +115,8 @@ def test_the_whole_story(new_page, shot, tmp_path, celery_worker_process):
         district_page.get_by_label(f"选择 {number}").check()
     district_page.get_by_role("button", name="执行").click()
     expect(district_page.get_by_text("已处理 2 份")).to_be_visible()
-    city = staff(new_page, Role.CITY_REVIEWER)
-    approver = staff(new_page, Role.CITY_APPROVER)
+    city = staff_page(new_page, Role.CITY_REVIEWER)
+    approver = staff_page(new_page, Role.CITY_APPROVER)
     for number in (grand.number, team.number):
         open_in_queue(city, number)
         city.get_by_role("button", name="市级复审通过").click()
@@ -175,12 +155,12 @@ def test_the_whole_story(new_page, shot, tmp_path, celery_worker_process):
     shot(public, "06-verified")
 
     # 7. Finance batches, exports and imports the bank result; the instalments show paid.
-    maker = staff(new_page, Role.FINANCE_MAKER)
+    maker = staff_page(new_page, Role.FINANCE_MAKER)
     maker.goto("/finance/")
     maker.get_by_label("全选").check()
     maker.get_by_role("button", name="用所选款项编制付款批次").click()
     batch_url = maker.url
-    checker = staff(new_page, Role.FINANCE_CHECKER)
+    checker = staff_page(new_page, Role.FINANCE_CHECKER)
     checker.goto(batch_url)
     checker.get_by_role("button", name="复核通过").click()
     expect(checker.get_by_test_id("batch-state")).to_have_text("已复核，可导出")
