@@ -257,6 +257,33 @@ def claims(application: Application, *, already_received: Decimal = Decimal("0")
     ]
 
 
+@dataclass(frozen=True)
+class ApplicationDecision:
+    """What the rules engine says an application is worth: one decision, or the sum of a roster's."""
+
+    total: Decimal
+    installments: tuple[rules.Installment, ...]
+    basis: str
+    edition: str
+
+
+def decide(application: Application, *, already_received: Decimal = Decimal("0")) -> ApplicationDecision:
+    """Evaluate the application's claims and combine them (raises rules.RuleError for a malformed claim)."""
+    decisions = [rules.evaluate(claim) for claim in claims(application, already_received=already_received)]
+    if application.scheme == Scheme.APPRENTICESHIP:
+        # One claim per apprentice, each paid at once (year 1): the application is worth their sum.
+        total = sum((d.total for d in decisions), Decimal("0"))
+        basis = _("第9条 企业新型学徒培训补贴：名册 %(n)s 人，其中 %(paid)s 人符合条件，合计 %(total)s 元") % {
+            "n": len(decisions),
+            "paid": sum(1 for d in decisions if d.eligible),
+            "total": f"{total:,.2f}",
+        }
+        installments = (rules.Installment(year=1, amount=total),) if total > 0 else ()
+        return ApplicationDecision(total, installments, basis, rules.POLICY_EDITION)
+    (decision,) = decisions
+    return ApplicationDecision(decision.total, decision.installments, decision.basis, decision.edition)
+
+
 def missing_fields(application: Application) -> list[str]:
     """Return the labels of the fields a submission still needs."""
     spec = SPECS[application.scheme]

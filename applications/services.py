@@ -68,17 +68,7 @@ def already_received(application: Application) -> Decimal:
 def application_estimate(application: Application) -> tuple[Decimal, str]:
     """Ask the rules engine what the application is worth now; return (total, basis)."""
     received = already_received(application)
-    decisions = [rules.evaluate(claim) for claim in schemes.claims(application, already_received=received)]
-    if application.scheme == Scheme.APPRENTICESHIP:
-        total = sum((d.total for d in decisions), Decimal("0"))
-        paid = sum(1 for d in decisions if d.eligible)
-        basis = _("第9条 企业新型学徒培训补贴：名册 %(n)s 人，其中 %(paid)s 人符合条件，合计 %(total)s 元") % {
-            "n": len(decisions),
-            "paid": paid,
-            "total": f"{total:,.2f}",
-        }
-        return total, basis
-    decision = decisions[0]
+    decision = schemes.decide(application, already_received=received)
     basis = decision.basis
     if received:
         basis += _("（已计入此前获得的同类资助 %(received)s 元，按就高不重复原则）") % {"received": f"{received:,.2f}"}

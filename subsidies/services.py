@@ -44,30 +44,14 @@ def already_received(*, person_id: int | None, scheme: str, exclude_application_
     return awards.aggregate(total=Sum("total"))["total"] or Decimal("0")
 
 
-def _decide(application: Application, received: Decimal) -> tuple[Decimal, list[rules.Installment], str, str]:
-    """Ask the rules engine; return (total, installments, basis, policy edition)."""
+def _decide(application: Application, received: Decimal) -> schemes.ApplicationDecision:
+    """Ask the rules engine; a claim it cannot evaluate refuses the award with its reason."""
     try:
-        decisions = [rules.evaluate(claim) for claim in schemes.claims(application, already_received=received)]
+        return schemes.decide(application, already_received=received)
     except rules.RuleError as error:
         raise ValidationError(
             _("申报 %(number)s 无法计算资助金额：%(error)s") % {"number": application.number, "error": error}
         ) from None
-    if application.scheme == Scheme.APPRENTICESHIP:
-        # One claim per apprentice, each paid at once (year 1): the award is their sum.
-        total = sum((d.total for d in decisions), Decimal("0"))
-        eligible = sum(1 for d in decisions if d.eligible)
-        basis = _("第9条 企业新型学徒培训补贴：名册 %(n)s 人，其中 %(paid)s 人符合条件，合计 %(total)s 元") % {
-            "n": len(decisions),
-            "paid": eligible,
-            "total": f"{total:,.2f}",
-        }
-        installments = [rules.Installment(year=1, amount=total)] if total > 0 else []
-        edition = decisions[0].edition if decisions else rules.POLICY_EDITION
-        return total, installments, basis, edition
-    if len(decisions) != 1:
-        raise ValidationError(_("申报 %(number)s 的资助测算结果不唯一。") % {"number": application.number})
-    decision = decisions[0]
-    return decision.total, list(decision.installments), decision.basis, decision.edition or rules.POLICY_EDITION
 
 
 @transaction.atomic
@@ -88,7 +72,8 @@ def award_create(*, application: Application, by: User | None = None, request=No
     received = already_received(
         person_id=application.person_id, scheme=application.scheme, exclude_application_id=application.pk
     )
-    total, installments, basis, edition = _decide(application, received)
+    decision = _decide(application, received)
+    total, installments, basis, edition = decision.total, decision.installments, decision.basis, decision.edition
     approved_on = timezone.localdate()
     award = Award.objects.create(
         application=application,
