@@ -3,7 +3,7 @@
 #   make test   set everything up and run every check and test on PostgreSQL, Redis, a real Celery worker and Chromium
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help run test lint system-run system-test services messages serve-setup clean bench
+.PHONY: help run test lint system-run system-test system-bench services messages serve-setup clean bench
 
 PYTHON ?= python3
 VENV := .venv
@@ -26,6 +26,9 @@ system-run:
 system-test:
 	@bash scripts/install-system-deps.sh test
 
+system-bench:
+	@bash scripts/install-system-deps.sh bench
+
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +41,10 @@ $(VENV)/.run-installed: requirements.txt | $(PY)
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $@ $(VENV)/.run-installed
+
+$(VENV)/.bench-installed: requirements.txt requirements-dev.txt requirements-bench.txt | $(PY)
+	$(PY) -m pip install -q -r requirements-bench.txt
+	@touch $@ $(VENV)/.dev-installed $(VENV)/.run-installed
 
 # Front-end assets from the npm registry, served by the portal itself (no CDN).
 node_modules/.installed: package.json package-lock.json
@@ -74,7 +81,7 @@ clean:
 	rm -rf $(VENV) node_modules var test-artifacts .pytest_cache .ruff_cache
 
 # Benchmarks: numbers are written to docs/performance/*.md (ratios against baselines measured in the same run).
-bench: system-test $(VENV)/.dev-installed node_modules/.installed services
+bench: system-bench $(VENV)/.bench-installed node_modules/.installed messages services
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 # Security scans (not part of `make test`: pip-audit needs PyPI's JSON API or OSV on the network; see README,

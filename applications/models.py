@@ -196,6 +196,20 @@ class Application(models.Model):
     def __str__(self):
         return self.number
 
+    # Django's generated get_FOO_display() rebuilds a dict of every choice on each call; the queues call these for
+    # every row, so they look the label up in the enum instead (same result, also for an unknown value).
+    def get_state_display(self) -> str:
+        try:
+            return State(self.state).label
+        except ValueError:
+            return self.state
+
+    def get_scheme_display(self) -> str:
+        try:
+            return Scheme(self.scheme).label
+        except ValueError:
+            return self.scheme
+
     @property
     def public_state(self) -> str:
         return PUBLIC_NAMES[State(self.state)]

@@ -1,16 +1,20 @@
 """The reviewers' queue: what waits for each role, with filters, search, sorting and count-free pagination."""
 
 import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from huzhou_craftsman.accounts.identifiers import mask_resident_id
 from huzhou_craftsman.accounts.models import District, User
 from huzhou_craftsman.accounts.roles import Role
 
-from .models import Application, Round, Scheme
+from .models import Application, Round, Scheme, describe_level
 from .selectors import applications_visible_to
 from .workflow import State
 
@@ -31,10 +35,52 @@ SORTS = {
 PAGE_SIZE = 50
 
 
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """What one queue row shows, read as plain values (no model instances: 50 rows x 4 models was a fifth of the
+    page's time)."""
+
+    pk: int
+    number: str
+    scheme: str
+    level: str
+    state: str
+    submitted_at: datetime | None
+    estimate_total: Decimal | None
+    organisation_name: str
+    district_name: str
+    person_name: str | None
+    person_resident_id: str | None
+
+    @property
+    def scheme_label(self) -> str:
+        return Scheme(self.scheme).label
+
+    @property
+    def level_label(self) -> str:
+        return describe_level(self.scheme, self.level)
+
+    @property
+    def state_label(self) -> str:
+        return State(self.state).label
+
+    @property
+    def masked_resident_id(self) -> str:
+        return mask_resident_id(self.person_resident_id or "")
+
+
+QUEUE_COLUMNS = (
+    "pk", "number", "scheme", "level", "state", "submitted_at", "estimate_total", "organisation__name",
+    "district__name", "person__name", "person__resident_id",
+)  # fmt: skip
+
+
 class QueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索"), method="search", help_text=_("编号、单位、姓名、身份证号或其后4位"))
-    state = django_filters.MultipleChoiceFilter(label=_("状态"), choices=State.choices)
-    round = django_filters.ModelChoiceFilter(label=_("批次"), queryset=Round.objects.all())
+    # distinct=False: filtering on the row's own column never repeats a row, and DISTINCT would make PostgreSQL
+    # sort every match before it can return the first page.
+    state = django_filters.MultipleChoiceFilter(label=_("状态"), choices=State.choices, distinct=False)
+    round = django_filters.ModelChoiceFilter(label=_("批次"), queryset=Round.objects.only("id", "title"))
     scheme = django_filters.ChoiceFilter(label=_("类别"), choices=Scheme.choices)
     level = django_filters.CharFilter(label=_("级别代码"))
     district = django_filters.ModelChoiceFilter(label=_("区县"), queryset=District.objects.all())
@@ -73,18 +119,25 @@ def queue_for(user: User, params) -> tuple[QueueFilter, QuerySet[Application], s
     data = params.copy()
     if "state" not in data and user.role in WAITING_FOR:
         data.setlist("state", [s.value for s in WAITING_FOR[user.role]])
-    filterset = QueueFilter(data, queryset=applications_visible_to(user))
+    filterset = QueueFilter(data, queryset=applications_visible_to(user).select_related(None))
     sort = params.get("sort", "submitted")
     ordering = SORTS.get(sort, "submitted_at")
     return filterset, filterset.qs.order_by(ordering, "pk"), sort
 
 
+def queue_rows(queryset: QuerySet[Application]):
+    """The queue's rows as ``QueueRow`` values: only the columns shown, the details and basis stay in the database."""
+    return queryset.values_list(*QUEUE_COLUMNS)
+
+
 class Page:
     """A page of results found without counting the whole table: one extra row tells whether a next page exists."""
 
-    def __init__(self, queryset, number, size=PAGE_SIZE):
+    def __init__(self, queryset, number, size=PAGE_SIZE, row=None):
         self.number = max(number, 1)
         rows = list(queryset[(self.number - 1) * size : self.number * size + 1])
+        if row is not None:
+            rows = [row(*values) for values in rows]
         self.has_next = len(rows) > size
         self.object_list = rows[:size]
         self.has_previous = self.number > 1

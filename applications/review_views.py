@@ -14,7 +14,7 @@ from huzhou_craftsman.accounts.roles import Role
 
 from . import review, schemes, selectors, services, workflow
 from .models import Application
-from .queue import Page, queue_for
+from .queue import Page, QueueRow, queue_for, queue_rows
 from .review_forms import BulkForm, CommentForm, DecisionForm, ReturnForm
 
 REVIEWERS = (Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER, Role.CITY_APPROVER)
@@ -28,7 +28,7 @@ def review_queue(request):
         number = int(request.GET.get("page", 1))
     except ValueError:
         number = 1
-    page = Page(queryset, number)
+    page = Page(queue_rows(queryset), number, row=QueueRow)
     pending_organisations = 0
     if request.user.role == Role.DISTRICT_REVIEWER:
         pending_organisations = Organisation.objects.filter(

@@ -19,13 +19,24 @@ from .models import Application, MaterialRequirement
 from .roster import read_roster, roster_template
 from .workflow import State
 
+HOME_COLUMNS = (
+    "number", "scheme", "level", "state", "estimate_total", "updated_at", "person__name", "person__resident_id",
+    "round__closes_at",
+)  # fmt: skip
 CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
 @role_required(Role.ENTERPRISE)
 def enterprise_home(request):
     organisation = request.user.organisation
-    applications = selectors.applications_visible_to(request.user).order_by("-updated_at")
+    # The home page's table needs neither the details nor the basis (large JSON and text) nor the organisation again.
+    applications = (
+        selectors.applications_visible_to(request.user)
+        .select_related(None)
+        .select_related("person", "round")
+        .only(*HOME_COLUMNS)
+        .order_by("-updated_at")
+    )
     return render(
         request,
         "applications/enterprise_home.html",

@@ -199,16 +199,53 @@ def run(count: int) -> dict:
         return results
 
 
+def report(results: dict, path: Path) -> None:
+    """Write this run's figures as Markdown (what `make bench` leaves in docs/performance/)."""
+    from datetime import datetime
+
+    phases = results["phases"]
+    lines = [
+        "# Approval letters: the worker's render against a bare WeasyPrint render",
+        "",
+        "Written by `bench/pdf_letters.py` (`make bench`); see docs/PERFORMANCE.md for what is timed and why.",
+        "",
+        f"- **Date:** {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
+        f"- **Machine:** {results['machine']}",
+        f"- **Load average before / after:** {results['load_average_before']} / {results['load_average_after']}",
+        f"- **Command:** `.venv/bin/python bench/pdf_letters.py --count {results['count']}`",
+        "",
+        "| phase | mean ms | median ms | p95 ms | max ms | size KB (mean / max) | RSS MB after the first quarter "
+        "(min / max) | peak RSS MB |",
+        "|---|---:|---:|---:|---:|---|---|---:|",
+    ]
+    for name, p in phases.items():
+        low, high = p["rss_mb_min_max_after_first_quarter"]
+        lines.append(
+            f"| {name} | {p['mean_ms']} | {p['median_ms']} | {p['p95_ms']} | {p['max_ms']} | "
+            f"{p['size_kb_mean']} / {p['size_kb_max']} | {low} / {high} | {p['peak_rss_mb_after']} |"
+        )
+    lines += [
+        "",
+        f"Portal / bare: {results['ratio_portal_to_bare_mean']}x (mean), {results['ratio_portal_to_bare_median']}x "
+        f"(median); portal / bare with one shared FontConfiguration: {results['ratio_portal_to_bare_fc_median']}x "
+        "(median). Targets (issue 6): <= 1.3x the bare render, memory flat, under 500 KB a letter.",
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "performance" / "pdf-letters.md")
     args = parser.parse_args()
     results = run(args.count)
     text = json.dumps(results, ensure_ascii=False, indent=2)
     print(text)
     if args.json:
         args.json.write_text(text + "\n", encoding="utf-8")
+    report(results, args.output)
 
 
 if __name__ == "__main__":

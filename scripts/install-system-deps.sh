@@ -2,12 +2,16 @@
 # Install the Debian packages the portal needs, only those that are missing.
 #   scripts/install-system-deps.sh run   -> what `make run` needs (PDF rendering, fonts, gettext, Node for assets)
 #   scripts/install-system-deps.sh test  -> plus PostgreSQL, Redis, Chromium and poppler for the test suite
+#   scripts/install-system-deps.sh bench -> plus wrk, the HTTP load tool of `make bench`
 set -euo pipefail
 mode=${1:-run}
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext nodejs npm)
-if [ "$mode" = "test" ]; then
+if [ "$mode" = "test" ] || [ "$mode" = "bench" ]; then
   packages+=(chromium poppler-utils postgresql redis-server)
+fi
+if [ "$mode" = "bench" ]; then
+  packages+=(wrk)
 fi
 
 missing=()

@@ -68,7 +68,7 @@ def register(request):
             email=data["email"],
             request=request,
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="huzhou_craftsman.accounts.backends.PortalModelBackend")
         messages.success(
             request,
             _("注册成功。%(district)s人力社保部门认定本单位后即可提交申报，在此之前可以先填写草稿。")

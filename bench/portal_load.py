@@ -1,0 +1,837 @@
+"""Benchmark: the portal at scale under gunicorn, PostgreSQL and a real Celery worker, measured with wrk and locust.
+
+    make bench                                   # every benchmark, this one included
+    .venv/bin/python bench/portal_load.py        # this one: [--duration 10] [--rounds 3] [--rush-users 200]
+
+Needs PostgreSQL and Redis (BENCH_DATABASE_URL, default postgres://postgres:postgres@127.0.0.1:5432/huzhou_loadbench;
+BENCH_REDIS_URL, default redis://127.0.0.1:6379/9), Debian's wrk and locust (requirements-bench.txt). The data set
+(100,000 applications over every scheme and state, 80,000 awards, 200,000 instalments, 2,000 enterprises) is created
+once and reused; every run adds its own deadline-rush round and its own approvals on top.
+
+What runs: gunicorn with the deployment's worker model (3 processes x 4 threads, as the Dockerfile) and
+``bench.loadkit.settings`` (the portal's settings plus two baseline views), DEBUG off; a real ``celery worker``.
+
+1. Throughput (wrk, 8 connections, the same session cookie per page as a signed-in user would send), interleaved
+   rounds so that drift on the shared machine hits every page alike:
+   * the reviewer queue (district reviewer, city reviewer) and the enterprise home, against
+   * a bare 50-row ``ListView`` of the same table (alone, and inside the portal's layout), and
+   * Django admin's changelist of the same model.
+   Targets (issue 9): queue and home >= 0.8x the bare list view, >= 4x the admin changelist.
+2. The deadline rush (locust): 200 enterprise users, each with a complete draft in a round closing within the hour,
+   open their application and submit it with a double click (two POSTs at once). Counted in the database afterwards:
+   every draft submitted once, no application with two submission versions or two submit events.
+3. Approval -> documents ready: a city approver closes a public notice over HTTP; time until the award's letter and
+   schedule are ready, rendered by the warm worker; against a bare WeasyPrint render of the same letter.
+
+Results: docs/performance/portal-load.md (and --json).
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/huzhou_loadbench")
+BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+PY = sys.executable
+DATA_MARK = "基准测试·规模数据"
+GUNICORN_WORKERS, GUNICORN_THREADS = 3, 4
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def server_env(media: Path) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": BENCH_DB,
+        "REDIS_URL": BENCH_REDIS,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "MEDIA_ROOT": str(media),
+        "DJANGO_SETTINGS_MODULE": "bench.loadkit.settings",
+        "PORTAL_PUBLIC_URL": "http://127.0.0.1",
+    }
+
+
+# --- The database ---------------------------------------------------------------------------------------------
+
+
+def database_create() -> None:
+    import psycopg2
+
+    parts = urllib.parse.urlsplit(BENCH_DB)
+    name = parts.path.lstrip("/")
+    admin = psycopg2.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres"
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+
+
+def django_setup(media: Path) -> None:
+    os.environ.update({k: v for k, v in server_env(media).items() if k != "PORTAL_PUBLIC_URL"})
+    import django
+
+    django.setup()
+
+
+def resident_id(n: int) -> str:
+    """A valid, unique resident ID number for person ``n`` (a Huzhou region code, a birth date, a sequence)."""
+    from stdnum.cn import ric
+
+    regions = ("330502", "330503", "330521", "330522", "330523")
+    birth = date(1970, 1, 1) + timedelta(days=(n // 1000) // len(regions))
+    body = f"{regions[(n // 1000) % len(regions)]}{birth:%Y%m%d}{n % 1000:03d}"
+    return body + ric.calc_check_digit(body + "0")
+
+
+def uscc_code(n: int) -> str:
+    from stdnum.cn import uscc
+
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    k = n
+    while True:
+        digits = []
+        for _ in range(9):
+            k, r = divmod(k * 7919 + 17, len(alphabet))
+            digits.append(alphabet[r])
+        body = "9133050" + "23"[n % 2] + "".join(digits)
+        code = body + uscc.calc_check_digit(body)
+        try:
+            uscc.validate(code)
+            return code
+        except Exception:  # the organisation-code check character does not fit; draw again
+            k += 1
+
+
+# One row per kind of claim: (scheme, details, level, total, weight). Totals follow subsidies/rules.py.
+CLAIMS = [
+    ("craftsman_title", {"route": "selection", "level": "grand"}, "grand", "200000", 1),
+    ("craftsman_title", {"route": "selection", "level": "craftsman"}, "craftsman", "10000", 6),
+    ("craftsman_title", {"route": "selection", "level": "rural"}, "rural", "10000", 6),
+    ("craftsman_title", {"route": "selection", "level": "youth"}, "youth", "5000", 12),
+    ("craftsman_title", {"route": "direct", "provincial_title": "zhejiang_craftsman"}, "craftsman", "10000", 2),
+    ("competition", {"competition": "china_skills", "level": "excellence", "role": "contestant"}, "excellence",
+     "20000", 4),
+    ("competition", {"competition": "world_skills", "level": "gold", "role": "expert_team"}, "gold", "500000", 1),
+    ("training_base", {"level": "provincial_base"}, "provincial_base", "1000000", 1),
+    ("master_studio", {"level": "municipal", "studio_name": "技能大师工作室"}, "municipal", "50000", 3),
+    ("apprenticeship", {}, "", "36000", 14),
+]  # fmt: skip
+# (state, share of the 100,000): history over 2021-2026, most of it decided.
+STATES = [
+    ("approved", 80000), ("draft", 3000), ("submitted", 6000), ("city_review", 3000), ("city_approval", 2000),
+    ("awaiting_notice", 1000), ("public_notice", 1000), ("returned", 1500), ("rejected", 2000), ("withdrawn", 500),
+]  # fmt: skip
+
+
+def seed_volume(applications: int, organisations: int = 2000) -> None:
+    """Create the reusable data set once (about two minutes): organisations, users, rounds, people, applications,
+    awards and instalments, written with bulk inserts."""
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.utils import timezone
+
+    from applications.models import Application, Person, Round
+    from huzhou_craftsman.accounts.models import District, Organisation, User
+    from huzhou_craftsman.accounts.roles import Role
+    from subsidies.models import Award, Instalment
+
+    call_command("migrate", verbosity=0)
+    if Round.objects.filter(title=f"{DATA_MARK}·{applications}").exists():
+        log(f"data set present ({applications:,} applications)")
+        return
+    assert not Round.objects.filter(title__startswith=DATA_MARK).exists(), "another data set size: drop the database"
+    log(f"creating the data set: {applications:,} applications")
+    assert sum(n for _, n in STATES) == 100000
+    districts = list(District.objects.exclude(code="city").order_by("sort_order"))
+    enterprise_group = Group.objects.get(name=Role.ENTERPRISE.value)
+    now = timezone.now()
+    with transaction.atomic():
+        Round.objects.create(scheme="craftsman_title", title=f"{DATA_MARK}·{applications}", year=2021,
+                             opens_at=now - timedelta(days=2000), closes_at=now - timedelta(days=1900))  # fmt: skip
+        orgs = Organisation.objects.bulk_create(
+            [Organisation(name=f"湖州基准测试企业{i:04d}有限公司", uscc=uscc_code(i), district=districts[i % len(districts)],
+                          address="浙江省湖州市测试路 1 号", contact_name="测试联系人", contact_mobile="13905720000",
+                          bank_account_name=f"湖州基准测试企业{i:04d}有限公司", bank_account_number=f"3305016162700{i:07d}",
+                          bank_name="中国建设银行湖州分行", bank_cnaps_code="105336000012", is_verified=True)
+             for i in range(organisations)], batch_size=2000,
+        )  # fmt: skip
+        users = User.objects.bulk_create(
+            [User(username=f"bench-ent-{i:04d}", full_name=f"经办人{i:04d}", organisation=o, email=f"ent{i}@bench.example",
+                  password="!")  # noqa: S106 - an unusable password: the benchmark signs its users in by session
+             for i, o in enumerate(orgs)], batch_size=2000,
+        )  # fmt: skip
+        User.groups.through.objects.bulk_create(
+            [User.groups.through(user_id=u.pk, group_id=enterprise_group.pk) for u in users], batch_size=5000
+        )
+        rounds = {}
+        for scheme in {c[0] for c in CLAIMS}:
+            for year in range(2021, 2027):
+                opens = timezone.make_aware(datetime(year, 3, 1))
+                rounds[scheme, year] = Round.objects.create(
+                    scheme=scheme, title=f"{year}年度{scheme}（基准数据）", year=year, opens_at=opens,
+                    closes_at=opens + timedelta(days=45), apprentice_standard=Decimal("6000"),
+                    municipal_studio_amount=Decimal("50000"),
+                )  # fmt: skip
+        people = Person.objects.bulk_create(
+            [
+                Person(resident_id=resident_id(n), name=f"基准{n:05d}", mobile="13905721234")
+                for n in range(applications)
+            ],
+            batch_size=5000,
+        )
+        weights = [c[4] for c in CLAIMS]
+        claim_cycle = [c for c, w in zip(CLAIMS, weights, strict=True) for _ in range(w)]
+        state_cycle = []
+        for state, share in STATES:
+            state_cycle += [state] * (share * applications // 100000)
+        state_cycle += ["approved"] * (applications - len(state_cycle))
+        rows = []
+        for i in range(applications):
+            scheme, details, level, total, _ = claim_cycle[(i * 7) % len(claim_cycle)]
+            state = state_cycle[(i * 37) % applications]
+            org = orgs[i % organisations]
+            year = 2021 + (i * 6) // applications
+            if state != "approved" and state not in ("rejected", "withdrawn"):
+                year = 2026
+            submitted = None if state == "draft" else timezone.make_aware(
+                datetime(year, 3, 2) + timedelta(minutes=(i * 13) % (40 * 24 * 60))
+            )  # fmt: skip
+            has_person = scheme in ("craftsman_title", "competition", "master_studio")
+            rows.append(Application(
+                number=f"BL{year}{i:07d}", round=rounds[scheme, year], organisation=org, district_id=org.district_id,
+                scheme=scheme, level=level, person=people[i] if has_person else None, state=state,
+                details={**details, "occupation": "数控车工", "years_in_huzhou": 8} if has_person else dict(details),
+                estimate_total=Decimal(total), estimate_basis="基准数据",
+                approved_total=Decimal(total) if state == "approved" else None,
+                dedup_key=f"bench:{i}", version=0 if state == "draft" else 1, created_by=users[i % organisations],
+                created_at=(submitted or now) - timedelta(days=1), submitted_at=submitted,
+            ))  # fmt: skip
+        apps = Application.objects.bulk_create(rows, batch_size=5000)
+        log("applications written; awards and instalments next")
+        approved = [a for a in apps if a.state == "approved"]
+        awards = Award.objects.bulk_create(
+            [Award(application=a, organisation_id=a.organisation_id, person_id=a.person_id, scheme=a.scheme,
+                   level=a.level, total=a.approved_total, basis="基准数据", policy_edition="huzhou-2021",
+                   approved_at=a.submitted_at + timedelta(days=60))
+             for a in approved], batch_size=5000,
+        )  # fmt: skip
+        # 200,000 instalments over the 80,000 awards: half are paid in two parts, half in three.
+        instalments = []
+        for n, award in enumerate(awards):
+            parts = 2 if n % 2 else 3
+            share = (award.total / parts).quantize(Decimal("0.01"))
+            for year in range(1, parts + 1):
+                amount = share if year < parts else award.total - share * (parts - 1)
+                due = award.approved_at.date() + timedelta(days=365 * (year - 1))
+                instalments.append(Instalment(award=award, year=year, amount=amount, due_on=due,
+                                              state="paid" if due < now.date() - timedelta(days=90) else "due"))  # fmt: skip
+        Instalment.objects.bulk_create(instalments, batch_size=10000)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    log(f"data set created: {len(apps):,} applications, {len(awards):,} awards, {len(instalments):,} instalments")
+
+
+# --- Users and their sessions ---------------------------------------------------------------------------------
+
+
+def staff_user(username: str, role, **kwargs):
+    from django.contrib.auth.models import Group
+
+    from huzhou_craftsman.accounts.models import User
+
+    user, _ = User.objects.get_or_create(username=username, defaults={"full_name": username, **kwargs})
+    if role is not None:
+        user.groups.set([Group.objects.get(name=role.value)])
+    return user
+
+
+def session_cookie(user) -> str:
+    """Sign ``user`` in as the login and two-factor pages would, and return the session cookie's value."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client = Client()
+    client.force_login(user)
+    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return session.session_key
+
+
+# --- Processes ------------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{process.args[0]} exited early with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2)  # noqa: S310 - the benchmark's own server on 127.0.0.1
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer within {timeout} s")
+
+
+def start_processes(port: int, media: Path, logs: Path) -> list[subprocess.Popen]:
+    env = server_env(media)
+    subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    worker = subprocess.Popen(
+        [PY, "-m", "celery", "-A", "huzhou_craftsman", "worker", "--pool=prefork", "--concurrency=1",
+         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "-n", f"bench-{secrets.token_hex(3)}@%h"],
+        cwd=ROOT, env=env, stdout=(logs / "worker.log").open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    web = subprocess.Popen(
+        [PY, "-m", "gunicorn", "huzhou_craftsman.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
+         str(GUNICORN_WORKERS), "--threads", str(GUNICORN_THREADS), "--worker-tmp-dir", "/dev/shm",  # noqa: S108 - as the Dockerfile
+         "--error-logfile", str(logs / "gunicorn.log"), "--backlog", "2048"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    wait_http(f"http://127.0.0.1:{port}/accounts/login/", web)
+    from huzhou_craftsman.celery import app
+
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=1):
+        if time.monotonic() > deadline or worker.poll() is not None:
+            raise SystemExit(f"the Celery worker did not start:\n{(logs / 'worker.log').read_text()}")
+    return [web, worker]
+
+
+def stop_processes(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# --- HTTP -----------------------------------------------------------------------------------------------------
+
+
+class Browser:
+    """A tiny signed-in HTTP client (cookies, CSRF token) for the few requests the benchmark makes itself."""
+
+    def __init__(self, base: str, session: str):
+        self.base = base
+        self.jar = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), NoRedirect())
+        self.session = session
+
+    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
+        headers = {"Cookie": f"sessionid={self.session}" + "".join(f"; {c.name}={c.value}" for c in self.jar)}
+        body = None
+        if data is not None:
+            body = urllib.parse.urlencode(data).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        request = urllib.request.Request(self.base + path, data=body, headers=headers)  # noqa: S310
+        try:
+            with self.opener.open(request, timeout=120) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode(errors="replace")
+
+    def csrf(self, path: str) -> str:
+        status, html = self.request(path)
+        assert status == 200, (path, status)
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+# --- 1. Throughput with wrk -----------------------------------------------------------------------------------
+
+WRK_LINE = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.M)
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url: str, session: str, *, duration: int, connections: int) -> dict:
+    result = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "30s",
+         "-H", f"Cookie: sessionid={session}", url],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    out = result.stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latency = {p: float(v) * UNITS[u] for p, v, u in WRK_LINE.findall(out)}
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+    if errors or socket_errors:
+        raise SystemExit(f"wrk saw failures on {url}:\n{out}")
+    return {"rps": rps, "p50": latency["50"], "p99": latency["99"]}
+
+
+def throughput(base: str, pages: dict, *, duration: int, rounds: int, connections: int) -> dict:
+    """Run every page ``rounds`` times in turn; return each page's runs."""
+    for name, (path, session, must_contain) in pages.items():  # each page answers 200 with its own content first
+        status, html = Browser(base, session).request(path)
+        assert status == 200 and must_contain in html, f"{name}: {status}, {must_contain!r} missing"
+        wrk(base + path, session, duration=2, connections=connections)  # warm-up, not recorded
+    runs = {name: [] for name in pages}
+    for r in range(rounds):
+        for name, (path, session, _) in pages.items():
+            runs[name].append(wrk(base + path, session, duration=duration, connections=connections))
+            log(f"round {r + 1} {name}: {runs[name][-1]['rps']:.1f} req/s")
+    return runs
+
+
+# --- 2. The deadline rush -------------------------------------------------------------------------------------
+
+
+def rush_prepare(users: int, tag: str) -> tuple[object, list[dict]]:
+    """A round closing within the hour, and ``users`` enterprises with a complete draft each (saved through the
+    scheme form, the draft service and the upload service, as the browser would)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from applications import schemes, services
+    from applications.models import Round
+    from huzhou_craftsman.accounts.models import User
+
+    now = timezone.now()
+    rnd = Round.objects.create(scheme="craftsman_title", title=f"截止前一小时·{tag}", year=2026,
+                               opens_at=now - timedelta(days=30), closes_at=now + timedelta(minutes=55))  # fmt: skip
+    requirement = rnd.materials.create(name="推荐表（单位盖章）", required=True, sort_order=1)
+    seq = Round.objects.filter(title__startswith="截止前一小时·").count()
+    accounts = []
+    for n, user in enumerate(User.objects.filter(username__startswith="bench-ent-").order_by("pk")[:users]):
+        form = schemes.form_for(rnd, data={
+            "person_name": f"冲刺{n:03d}", "person_resident_id": resident_id(500000 + seq * 1000 + n),
+            "person_mobile": "13905721111", "route": "selection", "level": "craftsman",
+            "skill_level": "senior_technician", "occupation": "数控车工", "years_in_huzhou": "6",
+            "achievements": "技术攻关。",
+        })  # fmt: skip
+        assert form.is_valid(), form.errors
+        application = services.application_save_draft(by=user, round=rnd, cleaned=form.cleaned_data)
+        pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+        services.attachment_add(application=application, requirement=requirement, by=user,
+                                upload=SimpleUploadedFile("推荐表.pdf", pdf, content_type="application/pdf"))  # fmt: skip
+        problems = services.submission_problems(application)
+        assert not problems, f"a rush draft could not be submitted at all: {problems}"
+        accounts.append({"session": session_cookie(user), "application": application.pk})
+    return rnd, accounts
+
+
+def rush(base: str, users: int, logs: Path, tag: str) -> dict:
+    from django.db.models import Count
+
+    from applications.models import Application, ApplicationVersion
+    from huzhou_craftsman.accounts.models import AuditEvent
+
+    rnd, accounts = rush_prepare(users, tag)
+    accounts_file = logs / "rush-accounts.json"
+    accounts_file.write_text(json.dumps(accounts))
+    log(f"deadline rush: {users} users submitting into round {rnd.pk}")
+    started = time.monotonic()
+    results_file = logs / "rush-requests.json"
+    subprocess.run(
+        [PY, "-m", "locust", "-f", str(ROOT / "bench/loadkit/locustfile.py"), "--headless", "-u", str(users),
+         "-r", str(users), "--run-time", "180s", "--stop-timeout", "30", "--host", base, "--only-summary",
+         "--loglevel", "WARNING"],
+        cwd=ROOT, env={**os.environ, "RUSH_ACCOUNTS": str(accounts_file), "RUSH_RESULTS": str(results_file)},
+        check=False,
+    )  # fmt: skip
+    wall = time.monotonic() - started
+    requests = json.loads(results_file.read_text())
+    posts = [r for r in requests if r["name"] == "提交申报"]
+    pages = [r for r in requests if r["name"] == "申报详情"]
+    mine = Application.objects.filter(round=rnd)
+    versions = ApplicationVersion.objects.filter(application__round=rnd)
+    submit_events = AuditEvent.objects.filter(
+        action="application.submit",
+        target_type="applications.application",
+        target_id__in=[str(a["application"]) for a in accounts],
+    )
+    times = sorted(mine.exclude(submitted_at=None).values_list("submitted_at", flat=True))
+    span = (times[-1] - times[0]).total_seconds() if len(times) > 1 else 0.0
+    result = {
+        "users": users,
+        "drafts": mine.count(),
+        "submitted": mine.filter(state="submitted").count(),
+        "still_draft": mine.filter(state="draft").count(),
+        "versions": versions.count(),
+        "apps_with_two_versions": versions.values("application").annotate(n=Count("id")).filter(n__gt=1).count(),
+        "submit_events": submit_events.count(),
+        "submit_posts": len(posts),
+        "submit_failures": sum(1 for r in posts if r["error"] or r["status"] != 302),
+        "submit_p50_ms": percentile([r["ms"] for r in posts], 50),
+        "submit_p99_ms": percentile([r["ms"] for r in posts], 99),
+        "detail_p99_ms": percentile([r["ms"] for r in pages], 99),
+        "first_to_last_submission_s": span,
+        "submissions_per_s": users / span if span else None,
+        "locust_wall_s": wall,
+    }
+    return result
+
+
+def percentile(values: list[float], p: int) -> float:
+    """The p-th percentile (nearest rank) of what was measured."""
+    ordered = sorted(values)
+    return ordered[max(0, -(-len(ordered) * p // 100) - 1)]
+
+
+# --- 3. Approval -> documents ready ---------------------------------------------------------------------------
+
+
+def notices_prepare(count: int, tag: str, staff: dict) -> list:
+    """``count`` grand-craftsman applications taken through the real services to a public notice each, whose
+    period has run out (the close button is then offered to the city approver)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import transaction
+    from django.utils import timezone
+
+    from applications import notices, schemes, services
+    from applications.models import Application, PublicNotice, Round
+    from applications.transitions import application_transition
+    from applications.workflow import Action
+    from huzhou_craftsman.accounts.models import User
+
+    now = timezone.now()
+    rnd = Round.objects.create(scheme="craftsman_title", title=f"文书时延·{tag}", year=2026,
+                               opens_at=now - timedelta(days=30), closes_at=now + timedelta(days=5))  # fmt: skip
+    requirement = rnd.materials.create(name="推荐表", required=True, sort_order=1)
+    seq = Round.objects.filter(title__startswith="文书时延·").count()
+    result = []
+    for n, user in enumerate(User.objects.filter(username__startswith="bench-ent-").order_by("-pk")[:count]):
+        form = schemes.form_for(rnd, data={
+            "person_name": f"时延{n:03d}", "person_resident_id": resident_id(700000 + seq * 1000 + n),
+            "person_mobile": "13905721111", "route": "selection", "level": "grand", "skill_level": "senior_technician",
+            "occupation": "数控车工", "years_in_huzhou": "12", "achievements": "主持完成多项技术攻关。",
+        })  # fmt: skip
+        assert form.is_valid(), form.errors
+        application = services.application_save_draft(by=user, round=rnd, cleaned=form.cleaned_data)
+        services.attachment_add(application=application, requirement=requirement, by=user,
+                                upload=SimpleUploadedFile("推荐表.pdf", b"%PDF-1.4\n%%EOF\n",
+                                                          content_type="application/pdf"))  # fmt: skip
+        application = services.application_submit(application=application, by=user)
+        district_reviewer = staff_user(f"bench-district-{application.district.code}", None,
+                                       district=application.district)  # fmt: skip
+        _grant(district_reviewer, "district_reviewer")
+        for action, by in ((Action.DISTRICT_PASS, district_reviewer), (Action.CITY_PASS, staff["city"]),
+                           (Action.APPROVE, staff["approver"])):  # fmt: skip
+            with transaction.atomic():
+                application_transition(Application.objects.select_for_update().get(pk=application.pk), action, by)
+        notice = notices.notice_open(applications=[application], title=f"公示·{tag}·{n}", by=staff["approver"])
+        PublicNotice.objects.filter(pk=notice.pk).update(ends_on=timezone.localdate() - timedelta(days=1))
+        result.append(notice)
+    return result
+
+
+def _grant(user, role_value: str) -> None:
+    from django.contrib.auth.models import Group
+
+    user.groups.set([Group.objects.get(name=role_value)])
+
+
+def document_latency(base: str, notices: list, closer_session: str) -> dict:
+    from subsidies.documents.models import Document
+
+    browser = Browser(base, closer_session)
+    latencies, letters = [], []
+    for notice in notices:
+        token = browser.csrf(f"/review/notices/{notice.pk}/")
+        started = time.monotonic()
+        status, _ = browser.request(f"/review/notices/{notice.pk}/close/", {"csrfmiddlewaretoken": token})
+        assert status == 302, status
+        documents = Document.objects.filter(award__application__notices=notice)
+        deadline = time.monotonic() + 120
+        while True:
+            states = list(documents.values_list("state", flat=True))
+            if len(states) == 2 and all(s == Document.State.READY for s in states):
+                break
+            assert time.monotonic() < deadline and Document.State.FAILED not in states, states
+            time.sleep(0.01)
+        latencies.append((time.monotonic() - started) * 1000)
+        letters.append(documents.get(kind=Document.Kind.LETTER))
+    return {"latencies_ms": latencies, "letters": letters}
+
+
+def bare_render_ms(documents: list) -> list[float]:
+    """A bare WeasyPrint render (its defaults) of each letter's HTML, in this process."""
+    import weasyprint
+
+    from subsidies.documents.render import document_html
+
+    timings = []
+    for document in documents:
+        html = document_html(document)
+        started = time.monotonic()
+        weasyprint.HTML(string=html, base_url=str(ROOT / "static")).write_pdf()
+        timings.append((time.monotonic() - started) * 1000)
+    return timings
+
+
+# --- The report -----------------------------------------------------------------------------------------------
+
+
+def median(runs: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "unknown CPU")  # fmt: skip
+    mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
+    return f"{cpu}, {os.cpu_count()} vCPUs, {mem:.1f} GiB RAM, {os.uname().sysname} {os.uname().release}"
+
+
+def versions() -> str:
+    from importlib.metadata import version
+
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg = cursor.fetchone()[0]
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
+    return (f"Python {sys.version.split()[0]}, Django {version('django')}, gunicorn {version('gunicorn')}, "
+            f"psycopg2 {version('psycopg2-binary')}, PostgreSQL {pg}, {wrk_version.strip()}, "
+            f"locust {version('locust')}")  # fmt: skip
+
+
+def report(data: dict, path: Path) -> None:
+    t = data["throughput"]
+    bare, layout, admin = t["bare list view"], t["bare list view in the layout"], t["admin changelist"]
+    lines = [
+        "# The portal at scale: throughput, the deadline rush, approval to documents",
+        "",
+        "Written by `bench/portal_load.py` (`make bench`). Every figure below was measured in the run described here;",
+        "ratios are against baselines measured in the same run, interleaved with the pages they are compared to.",
+        "",
+        f"- **Date:** {data['date']}",
+        f"- **Machine:** {data['machine']}; load average before the run {data['load_before']}, after {data['load_after']}",
+        f"- **Software:** {data['versions']}",
+        f"- **Command:** `{data['command']}`",
+        f"- **Data:** {data['counts']}",
+        f"- **Server:** gunicorn {GUNICORN_WORKERS} worker processes x {GUNICORN_THREADS} threads (the Dockerfile's "
+        "defaults), DEBUG off, sessions in PostgreSQL, a real Celery worker (prefork, concurrency 1) on Redis; "
+        "load generator on the same two cores.",
+        "",
+        "## 1. Reviewer queue and enterprise home (wrk)",
+        "",
+        f"wrk -t2 -c{data['connections']} -d{data['duration']}s --latency, {data['rounds']} interleaved rounds per page, "
+        "each with a signed-in user's session cookie (two-factor step done for staff). Medians over the rounds.",
+        "",
+        "| page | user | req/s (median) | runs | p50 ms | p99 ms | vs bare list | vs bare list in layout | vs admin |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, runs in t.items():
+        user = data["users"][name]
+        rps = median(runs, "rps")
+        lines.append(
+            f"| {name} | {user} | {rps:.1f} | {', '.join(format(r['rps'], '.0f') for r in runs)} | "
+            f"{median(runs, 'p50'):.1f} | {median(runs, 'p99'):.1f} | {rps / median(bare, 'rps'):.2f}x | "
+            f"{rps / median(layout, 'rps'):.2f}x | {rps / median(admin, 'rps'):.2f}x |"
+        )
+    lines += [
+        "",
+        "Targets (issue 9): queue and home >= 0.8x the bare 50-row list view, >= 4x the admin changelist.",
+        "",
+    ]
+    for name in ("reviewer queue (district)", "reviewer queue (city)", "enterprise home"):
+        rps = median(t[name], "rps")
+        lines.append(
+            f"- {name}: {rps / median(bare, 'rps'):.2f}x the bare list view "
+            f"({'met' if rps >= 0.8 * median(bare, 'rps') else 'NOT met'}), "
+            f"{rps / median(layout, 'rps'):.2f}x the bare list view in the layout, "
+            f"{rps / median(admin, 'rps'):.2f}x the admin changelist "
+            f"({'met' if rps >= 4 * median(admin, 'rps') else 'NOT met'})."
+        )
+    r = data["rush"]
+    lines += [
+        "",
+        "## 2. The deadline rush (locust)",
+        "",
+        f"{r['users']} enterprise users (locust, all started at once), each with a complete draft (form, draft and upload "
+        "services) in a round closing within the hour: open the application page, then submit with a double click "
+        "(two POSTs at the same moment). Counted in the database afterwards:",
+        "",
+        "| figure | value |",
+        "|---|---:|",
+        f"| drafts prepared | {r['drafts']} |",
+        f"| submitted (state `submitted`) | {r['submitted']} |",
+        f"| still drafts (lost submissions) | {r['still_draft']} |",
+        f"| submission versions | {r['versions']} |",
+        f"| applications with two versions (duplicates) | {r['apps_with_two_versions']} |",
+        f"| `application.submit` audit events | {r['submit_events']} |",
+        f"| submit POSTs sent / failed (HTTP errors) | {r['submit_posts']} / {r['submit_failures']} |",
+        f"| submit p50 / p99 | {r['submit_p50_ms']:.0f} / {r['submit_p99_ms']:.0f} ms |",
+        f"| application page p99 | {r['detail_p99_ms']:.0f} ms |",
+        f"| first to last submission | {r['first_to_last_submission_s']:.1f} s |",
+        f"| submissions per second | {r['submissions_per_s']:.1f} |",
+        "",
+        f"**Zero lost, zero duplicated: {'met' if r['still_draft'] == 0 and r['apps_with_two_versions'] == 0 and r['submitted'] == r['users'] and r['submit_events'] == r['users'] else 'NOT met'}.** "
+        "The second POST of each double click is refused by the row lock and state check (it answers with the "
+        "message “这份申报已经提交，无需重复提交”).",
+        "",
+    ]  # fmt: skip
+    d = data["documents"]
+    lines += [
+        "## 3. Approval to documents ready",
+        "",
+        f"{len(d['latencies_ms'])} public notices of one grand-craftsman application each (taken through the real "
+        "services), closed one after another by the city approver over HTTP (POST, as the button does). Timed from "
+        "the POST until the award's letter and two-year schedule are both `ready` (polled every 10 ms), rendered by "
+        "the warm worker. Baseline: a bare `weasyprint.HTML(string).write_pdf()` of the same letters' HTML in the "
+        "benchmark process, right after.",
+        "",
+        "| figure | p50 | max |",
+        "|---|---:|---:|",
+        f"| approval to both documents ready | {statistics.median(d['latencies_ms']):.0f} ms | "
+        f"{max(d['latencies_ms']):.0f} ms |",
+        f"| bare render of one letter | {statistics.median(d['bare_ms']):.0f} ms | {max(d['bare_ms']):.0f} ms |",
+        "",
+        f"Ratio (median): {statistics.median(d['latencies_ms']) / statistics.median(d['bare_ms']):.2f}x one bare render "
+        "— for two documents, the notice close, the award, the queue hop and the polling.",
+        "",
+        "PDF letters and bank exports have their own benchmarks: see [PERFORMANCE.md](../PERFORMANCE.md) and "
+        "[bank-export.md](bank-export.md).",
+        "",
+    ]  # fmt: skip
+    path.write_text("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--applications", type=int, default=100000)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rush-users", type=int, default=200)
+    parser.add_argument("--notices", type=int, default=10)
+    parser.add_argument("--output", type=Path, default=ROOT / "docs/performance/portal-load.md")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--seed-only", action="store_true", help="create the data set and stop")
+    args = parser.parse_args()
+
+    database_create()
+    logs = Path(tempfile.mkdtemp(prefix="portal-load-"))
+    media = logs / "media"
+    django_setup(media)
+    seed_volume(args.applications)
+    if args.seed_only:
+        return
+
+    from applications.models import Application
+    from huzhou_craftsman.accounts.models import District, User
+    from huzhou_craftsman.accounts.roles import Role
+    from subsidies.models import Award, Instalment
+
+    tag = datetime.now().strftime("%Y%m%d%H%M%S")
+    staff = {
+        "district": staff_user("bench-district", Role.DISTRICT_REVIEWER, district=District.objects.get(code="wuxing")),
+        "city": staff_user("bench-city", Role.CITY_REVIEWER),
+        "approver": staff_user("bench-approver", Role.CITY_APPROVER),
+        "closer": staff_user("bench-closer", Role.CITY_APPROVER),
+        "admin": staff_user("bench-admin", Role.ADMINISTRATOR, is_staff=True, is_superuser=True),
+    }
+    enterprise = User.objects.get(username="bench-ent-0000")
+    sessions = {k: session_cookie(u) for k, u in staff.items()} | {"enterprise": session_cookie(enterprise)}
+    counts = (f"{Application.objects.count():,} applications, {Award.objects.count():,} awards, "
+              f"{Instalment.objects.count():,} instalments; the enterprise home's organisation has "
+              f"{Application.objects.filter(organisation=enterprise.organisation).count()} applications, "
+              f"the district reviewer's default queue (吴兴区, 待区县初审) "
+              f"{Application.objects.filter(district__code='wuxing', state='submitted').count():,}")  # fmt: skip
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    load_before = "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+    processes = start_processes(port, media, logs)
+    try:
+        pages = {
+            "bare list view": ("/bench/bare/", sessions["district"], "申报编号"),
+            "bare list view in the layout": ("/bench/bare-in-layout/", sessions["district"], "申报编号"),
+            "admin changelist": ("/admin/applications/application/", sessions["admin"], "申报"),
+            "reviewer queue (district)": ("/review/queue/", sessions["district"], "待审申报"),
+            "reviewer queue (city)": ("/review/queue/", sessions["city"], "待审申报"),
+            "enterprise home": ("/enterprise/", sessions["enterprise"], "湖州基准测试企业0000有限公司"),
+        }
+        users = {
+            "bare list view": "district reviewer",
+            "bare list view in the layout": "district reviewer",
+            "admin changelist": "superuser",
+            "reviewer queue (district)": "district reviewer (吴兴区)",
+            "reviewer queue (city)": "city reviewer",
+            "enterprise home": "enterprise (50 applications)",
+        }
+        runs = throughput(base, pages, duration=args.duration, rounds=args.rounds, connections=args.connections)
+        rush_result = rush(base, args.rush_users, logs, tag)
+        log(f"rush: {rush_result}")
+        notices = notices_prepare(args.notices + 1, tag, staff)
+        documents = document_latency(base, notices, sessions["closer"])
+        # The first close warms the worker's template and fonts: it is left out.
+        documents["latencies_ms"] = documents["latencies_ms"][1:]
+        bare = bare_render_ms(documents["letters"][1:])
+        log(f"documents: {documents['latencies_ms']} bare {bare}")
+    finally:
+        stop_processes(processes)
+    data = {
+        "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(),
+        "versions": versions(),
+        "load_before": load_before,
+        "load_after": "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()),
+        "command": "make bench  (this part: .venv/bin/python bench/portal_load.py " + " ".join(sys.argv[1:]) + ")",
+        "counts": counts,
+        "duration": args.duration,
+        "rounds": args.rounds,
+        "connections": args.connections,
+        "users": users,
+        "throughput": runs,
+        "rush": rush_result,
+        "documents": {"latencies_ms": documents["latencies_ms"], "bare_ms": bare},
+    }
+    report(data, args.output)
+    if args.json:
+        args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    log(f"written {args.output.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
