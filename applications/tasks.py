@@ -1,11 +1,14 @@
 """Background tasks of the intake and review workflow."""
 
+from datetime import timedelta
+
 from celery import shared_task
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import notifications
 from .models import Notification
 
 
@@ -17,6 +20,9 @@ from .models import Notification
     max_retries=5,
     time_limit=60,
     soft_time_limit=50,
+    # Nobody reads the result. With a Redis result backend, publishing a task that keeps its result first
+    # subscribes to the result, and an unreachable Redis then holds the caller for some 20 s of reconnecting.
+    ignore_result=True,
 )
 def send_notification_email(notification_id: int) -> bool:
     """E-mail a notification to the organisation's users once; return whether a mail went out."""
@@ -37,3 +43,17 @@ def send_notification_email(notification_id: int) -> bool:
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return bool(recipients)
+
+
+@shared_task(
+    name="applications.tasks.notifications_sweep",
+    acks_late=True,
+    ignore_result=True,
+    time_limit=300,
+    soft_time_limit=270,
+)
+def notifications_sweep(older_than_seconds: int | None = None) -> int:
+    """Re-send e-mails of notifications left unsent by a broker outage (the beat schedule runs this)."""
+    if older_than_seconds is None:
+        return notifications.notifications_sweep()
+    return notifications.notifications_sweep(older_than=timedelta(seconds=older_than_seconds))

@@ -9,7 +9,8 @@ from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from . import workflow
-from .models import Application, Notification, ReviewDecision, Stage
+from .models import Application, ReviewDecision, Stage
+from .notifications import notification_create
 from .workflow import Action, State
 
 CITY_ROLES = frozenset({Role.CITY_REVIEWER, Role.CITY_APPROVER})
@@ -66,17 +67,6 @@ def _ensure_separation_of_duties(application: Application, stage: Stage, by: Use
         )
 
 
-def notify(application: Application, message: str) -> Notification:
-    """Tell the application's organisation something in the portal, and by e-mail once the change commits."""
-    from .tasks import send_notification_email
-
-    notification = Notification.objects.create(
-        organisation_id=application.organisation_id, application=application, message=message[:500]
-    )
-    send_notification_email.delay_on_commit(notification.pk)
-    return notification
-
-
 def application_transition(
     application: Application, action: Action, by: User | None, *, reason: str = "", request=None
 ) -> Application:
@@ -114,5 +104,7 @@ def application_transition(
         to_state=application.state,
         reason=reason,
     )
-    notify(application, MESSAGES[Action(action)] % {"number": application.number, "reason": reason})
+    notification_create(
+        application=application, message=MESSAGES[Action(action)] % {"number": application.number, "reason": reason}
+    )
     return application

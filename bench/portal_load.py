@@ -33,15 +33,13 @@ import re
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -50,12 +48,9 @@ sys.path.insert(0, str(ROOT))
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres:postgres@127.0.0.1:5432/huzhou_loadbench")
 BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 PY = sys.executable
-DATA_MARK = "基准测试·规模数据"
-GUNICORN_WORKERS, GUNICORN_THREADS = 3, 4
 
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+from bench.loadkit.dataset import log, resident_id, seed_volume, session_cookie, staff_user
+from bench.loadkit.report import GUNICORN_THREADS, GUNICORN_WORKERS, machine, report, versions
 
 
 def server_env(media: Path) -> dict:
@@ -98,196 +93,6 @@ def django_setup(media: Path) -> None:
     django.setup()
 
 
-def resident_id(n: int) -> str:
-    """A valid, unique resident ID number for person ``n`` (a Huzhou region code, a birth date, a sequence)."""
-    from stdnum.cn import ric
-
-    regions = ("330502", "330503", "330521", "330522", "330523")
-    birth = date(1970, 1, 1) + timedelta(days=(n // 1000) // len(regions))
-    body = f"{regions[(n // 1000) % len(regions)]}{birth:%Y%m%d}{n % 1000:03d}"
-    return body + ric.calc_check_digit(body + "0")
-
-
-def uscc_code(n: int) -> str:
-    from stdnum.cn import uscc
-
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    k = n
-    while True:
-        digits = []
-        for _ in range(9):
-            k, r = divmod(k * 7919 + 17, len(alphabet))
-            digits.append(alphabet[r])
-        body = "9133050" + "23"[n % 2] + "".join(digits)
-        code = body + uscc.calc_check_digit(body)
-        try:
-            uscc.validate(code)
-            return code
-        except Exception:  # the organisation-code check character does not fit; draw again
-            k += 1
-
-
-# One row per kind of claim: (scheme, details, level, total, weight). Totals follow subsidies/rules.py.
-CLAIMS = [
-    ("craftsman_title", {"route": "selection", "level": "grand"}, "grand", "200000", 1),
-    ("craftsman_title", {"route": "selection", "level": "craftsman"}, "craftsman", "10000", 6),
-    ("craftsman_title", {"route": "selection", "level": "rural"}, "rural", "10000", 6),
-    ("craftsman_title", {"route": "selection", "level": "youth"}, "youth", "5000", 12),
-    ("craftsman_title", {"route": "direct", "provincial_title": "zhejiang_craftsman"}, "craftsman", "10000", 2),
-    ("competition", {"competition": "china_skills", "level": "excellence", "role": "contestant"}, "excellence",
-     "20000", 4),
-    ("competition", {"competition": "world_skills", "level": "gold", "role": "expert_team"}, "gold", "500000", 1),
-    ("training_base", {"level": "provincial_base"}, "provincial_base", "1000000", 1),
-    ("master_studio", {"level": "municipal", "studio_name": "技能大师工作室"}, "municipal", "50000", 3),
-    ("apprenticeship", {}, "", "36000", 14),
-]  # fmt: skip
-# (state, share of the 100,000): history over 2021-2026, most of it decided.
-STATES = [
-    ("approved", 80000), ("draft", 3000), ("submitted", 6000), ("city_review", 3000), ("city_approval", 2000),
-    ("awaiting_notice", 1000), ("public_notice", 1000), ("returned", 1500), ("rejected", 2000), ("withdrawn", 500),
-]  # fmt: skip
-
-
-def seed_volume(applications: int, organisations: int = 2000) -> None:
-    """Create the reusable data set once (about two minutes): organisations, users, rounds, people, applications,
-    awards and instalments, written with bulk inserts."""
-    from django.contrib.auth.models import Group
-    from django.core.management import call_command
-    from django.db import transaction
-    from django.utils import timezone
-
-    from applications.models import Application, Person, Round
-    from huzhou_craftsman.accounts.models import District, Organisation, User
-    from huzhou_craftsman.accounts.roles import Role
-    from subsidies.models import Award, Instalment
-
-    call_command("migrate", verbosity=0)
-    if Round.objects.filter(title=f"{DATA_MARK}·{applications}").exists():
-        log(f"data set present ({applications:,} applications)")
-        return
-    assert not Round.objects.filter(title__startswith=DATA_MARK).exists(), "another data set size: drop the database"
-    log(f"creating the data set: {applications:,} applications")
-    assert sum(n for _, n in STATES) == 100000
-    districts = list(District.objects.exclude(code="city").order_by("sort_order"))
-    enterprise_group = Group.objects.get(name=Role.ENTERPRISE.value)
-    now = timezone.now()
-    with transaction.atomic():
-        Round.objects.create(scheme="craftsman_title", title=f"{DATA_MARK}·{applications}", year=2021,
-                             opens_at=now - timedelta(days=2000), closes_at=now - timedelta(days=1900))  # fmt: skip
-        orgs = Organisation.objects.bulk_create(
-            [Organisation(name=f"湖州基准测试企业{i:04d}有限公司", uscc=uscc_code(i), district=districts[i % len(districts)],
-                          address="浙江省湖州市测试路 1 号", contact_name="测试联系人", contact_mobile="13905720000",
-                          bank_account_name=f"湖州基准测试企业{i:04d}有限公司", bank_account_number=f"3305016162700{i:07d}",
-                          bank_name="中国建设银行湖州分行", bank_cnaps_code="105336000012", is_verified=True)
-             for i in range(organisations)], batch_size=2000,
-        )  # fmt: skip
-        users = User.objects.bulk_create(
-            [User(username=f"bench-ent-{i:04d}", full_name=f"经办人{i:04d}", organisation=o, email=f"ent{i}@bench.example",
-                  password="!")  # noqa: S106 - an unusable password: the benchmark signs its users in by session
-             for i, o in enumerate(orgs)], batch_size=2000,
-        )  # fmt: skip
-        User.groups.through.objects.bulk_create(
-            [User.groups.through(user_id=u.pk, group_id=enterprise_group.pk) for u in users], batch_size=5000
-        )
-        rounds = {}
-        for scheme in {c[0] for c in CLAIMS}:
-            for year in range(2021, 2027):
-                opens = timezone.make_aware(datetime(year, 3, 1))
-                rounds[scheme, year] = Round.objects.create(
-                    scheme=scheme, title=f"{year}年度{scheme}（基准数据）", year=year, opens_at=opens,
-                    closes_at=opens + timedelta(days=45), apprentice_standard=Decimal("6000"),
-                    municipal_studio_amount=Decimal("50000"),
-                )  # fmt: skip
-        people = Person.objects.bulk_create(
-            [
-                Person(resident_id=resident_id(n), name=f"基准{n:05d}", mobile="13905721234")
-                for n in range(applications)
-            ],
-            batch_size=5000,
-        )
-        weights = [c[4] for c in CLAIMS]
-        claim_cycle = [c for c, w in zip(CLAIMS, weights, strict=True) for _ in range(w)]
-        state_cycle = []
-        for state, share in STATES:
-            state_cycle += [state] * (share * applications // 100000)
-        state_cycle += ["approved"] * (applications - len(state_cycle))
-        rows = []
-        for i in range(applications):
-            scheme, details, level, total, _ = claim_cycle[(i * 7) % len(claim_cycle)]
-            state = state_cycle[(i * 37) % applications]
-            org = orgs[i % organisations]
-            year = 2021 + (i * 6) // applications
-            if state != "approved" and state not in ("rejected", "withdrawn"):
-                year = 2026
-            submitted = None if state == "draft" else timezone.make_aware(
-                datetime(year, 3, 2) + timedelta(minutes=(i * 13) % (40 * 24 * 60))
-            )  # fmt: skip
-            has_person = scheme in ("craftsman_title", "competition", "master_studio")
-            rows.append(Application(
-                number=f"BL{year}{i:07d}", round=rounds[scheme, year], organisation=org, district_id=org.district_id,
-                scheme=scheme, level=level, person=people[i] if has_person else None, state=state,
-                details={**details, "occupation": "数控车工", "years_in_huzhou": 8} if has_person else dict(details),
-                estimate_total=Decimal(total), estimate_basis="基准数据",
-                approved_total=Decimal(total) if state == "approved" else None,
-                dedup_key=f"bench:{i}", version=0 if state == "draft" else 1, created_by=users[i % organisations],
-                created_at=(submitted or now) - timedelta(days=1), submitted_at=submitted,
-            ))  # fmt: skip
-        apps = Application.objects.bulk_create(rows, batch_size=5000)
-        log("applications written; awards and instalments next")
-        approved = [a for a in apps if a.state == "approved"]
-        awards = Award.objects.bulk_create(
-            [Award(application=a, organisation_id=a.organisation_id, person_id=a.person_id, scheme=a.scheme,
-                   level=a.level, total=a.approved_total, basis="基准数据", policy_edition="huzhou-2021",
-                   approved_at=a.submitted_at + timedelta(days=60))
-             for a in approved], batch_size=5000,
-        )  # fmt: skip
-        # 200,000 instalments over the 80,000 awards: half are paid in two parts, half in three.
-        instalments = []
-        for n, award in enumerate(awards):
-            parts = 2 if n % 2 else 3
-            share = (award.total / parts).quantize(Decimal("0.01"))
-            for year in range(1, parts + 1):
-                amount = share if year < parts else award.total - share * (parts - 1)
-                due = award.approved_at.date() + timedelta(days=365 * (year - 1))
-                instalments.append(Instalment(award=award, year=year, amount=amount, due_on=due,
-                                              state="paid" if due < now.date() - timedelta(days=90) else "due"))  # fmt: skip
-        Instalment.objects.bulk_create(instalments, batch_size=10000)
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    log(f"data set created: {len(apps):,} applications, {len(awards):,} awards, {len(instalments):,} instalments")
-
-
-# --- Users and their sessions ---------------------------------------------------------------------------------
-
-
-def staff_user(username: str, role, **kwargs):
-    from django.contrib.auth.models import Group
-
-    from huzhou_craftsman.accounts.models import User
-
-    user, _ = User.objects.get_or_create(username=username, defaults={"full_name": username, **kwargs})
-    if role is not None:
-        user.groups.set([Group.objects.get(name=role.value)])
-    return user
-
-
-def session_cookie(user) -> str:
-    """Sign ``user`` in as the login and two-factor pages would, and return the session cookie's value."""
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    client = Client()
-    client.force_login(user)
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", defaults={"confirmed": True})
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return session.session_key
-
-
 # --- Processes ------------------------------------------------------------------------------------------------
 
 
@@ -323,7 +128,7 @@ def start_processes(port: int, media: Path, logs: Path) -> list[subprocess.Popen
     web = subprocess.Popen(
         [PY, "-m", "gunicorn", "huzhou_craftsman.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
          str(GUNICORN_WORKERS), "--threads", str(GUNICORN_THREADS), "--worker-tmp-dir", "/dev/shm",  # noqa: S108 - as the Dockerfile
-         "--error-logfile", str(logs / "gunicorn.log"), "--backlog", "2048"],
+         "--error-logfile", str(logs / "gunicorn.log"), "--backlog", "2048", "--no-control-socket"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )  # fmt: skip
     wait_http(f"http://127.0.0.1:{port}/accounts/login/", web)
@@ -608,133 +413,6 @@ def bare_render_ms(documents: list) -> list[float]:
 
 
 # --- The report -----------------------------------------------------------------------------------------------
-
-
-def median(runs: list[dict], key: str) -> float:
-    return statistics.median(r[key] for r in runs)
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "unknown CPU")  # fmt: skip
-    mem = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
-    return f"{cpu}, {os.cpu_count()} vCPUs, {mem:.1f} GiB RAM, {os.uname().sysname} {os.uname().release}"
-
-
-def versions() -> str:
-    from importlib.metadata import version
-
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        pg = cursor.fetchone()[0]
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
-    return (f"Python {sys.version.split()[0]}, Django {version('django')}, gunicorn {version('gunicorn')}, "
-            f"psycopg2 {version('psycopg2-binary')}, PostgreSQL {pg}, {wrk_version.strip()}, "
-            f"locust {version('locust')}")  # fmt: skip
-
-
-def report(data: dict, path: Path) -> None:
-    t = data["throughput"]
-    bare, layout, admin = t["bare list view"], t["bare list view in the layout"], t["admin changelist"]
-    lines = [
-        "# The portal at scale: throughput, the deadline rush, approval to documents",
-        "",
-        "Written by `bench/portal_load.py` (`make bench`). Every figure below was measured in the run described here;",
-        "ratios are against baselines measured in the same run, interleaved with the pages they are compared to.",
-        "",
-        f"- **Date:** {data['date']}",
-        f"- **Machine:** {data['machine']}; load average before the run {data['load_before']}, after {data['load_after']}",
-        f"- **Software:** {data['versions']}",
-        f"- **Command:** `{data['command']}`",
-        f"- **Data:** {data['counts']}",
-        f"- **Server:** gunicorn {GUNICORN_WORKERS} worker processes x {GUNICORN_THREADS} threads (the Dockerfile's "
-        "defaults), DEBUG off, sessions in PostgreSQL, a real Celery worker (prefork, concurrency 1) on Redis; "
-        "load generator on the same two cores.",
-        "",
-        "## 1. Reviewer queue and enterprise home (wrk)",
-        "",
-        f"wrk -t2 -c{data['connections']} -d{data['duration']}s --latency, {data['rounds']} interleaved rounds per page, "
-        "each with a signed-in user's session cookie (two-factor step done for staff). Medians over the rounds.",
-        "",
-        "| page | user | req/s (median) | runs | p50 ms | p99 ms | vs bare list | vs bare list in layout | vs admin |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|",
-    ]
-    for name, runs in t.items():
-        user = data["users"][name]
-        rps = median(runs, "rps")
-        lines.append(
-            f"| {name} | {user} | {rps:.1f} | {', '.join(format(r['rps'], '.0f') for r in runs)} | "
-            f"{median(runs, 'p50'):.1f} | {median(runs, 'p99'):.1f} | {rps / median(bare, 'rps'):.2f}x | "
-            f"{rps / median(layout, 'rps'):.2f}x | {rps / median(admin, 'rps'):.2f}x |"
-        )
-    lines += [
-        "",
-        "Targets (issue 9): queue and home >= 0.8x the bare 50-row list view, >= 4x the admin changelist.",
-        "",
-    ]
-    for name in ("reviewer queue (district)", "reviewer queue (city)", "enterprise home"):
-        rps = median(t[name], "rps")
-        lines.append(
-            f"- {name}: {rps / median(bare, 'rps'):.2f}x the bare list view "
-            f"({'met' if rps >= 0.8 * median(bare, 'rps') else 'NOT met'}), "
-            f"{rps / median(layout, 'rps'):.2f}x the bare list view in the layout, "
-            f"{rps / median(admin, 'rps'):.2f}x the admin changelist "
-            f"({'met' if rps >= 4 * median(admin, 'rps') else 'NOT met'})."
-        )
-    r = data["rush"]
-    lines += [
-        "",
-        "## 2. The deadline rush (locust)",
-        "",
-        f"{r['users']} enterprise users (locust, all started at once), each with a complete draft (form, draft and upload "
-        "services) in a round closing within the hour: open the application page, then submit with a double click "
-        "(two POSTs at the same moment). Counted in the database afterwards:",
-        "",
-        "| figure | value |",
-        "|---|---:|",
-        f"| drafts prepared | {r['drafts']} |",
-        f"| submitted (state `submitted`) | {r['submitted']} |",
-        f"| still drafts (lost submissions) | {r['still_draft']} |",
-        f"| submission versions | {r['versions']} |",
-        f"| applications with two versions (duplicates) | {r['apps_with_two_versions']} |",
-        f"| `application.submit` audit events | {r['submit_events']} |",
-        f"| submit POSTs sent / failed (HTTP errors) | {r['submit_posts']} / {r['submit_failures']} |",
-        f"| submit p50 / p99 | {r['submit_p50_ms']:.0f} / {r['submit_p99_ms']:.0f} ms |",
-        f"| application page p99 | {r['detail_p99_ms']:.0f} ms |",
-        f"| first to last submission | {r['first_to_last_submission_s']:.1f} s |",
-        f"| submissions per second | {r['submissions_per_s']:.1f} |",
-        "",
-        f"**Zero lost, zero duplicated: {'met' if r['still_draft'] == 0 and r['apps_with_two_versions'] == 0 and r['submitted'] == r['users'] and r['submit_events'] == r['users'] else 'NOT met'}.** "
-        "The second POST of each double click is refused by the row lock and state check (it answers with the "
-        "message “这份申报已经提交，无需重复提交”).",
-        "",
-    ]  # fmt: skip
-    d = data["documents"]
-    lines += [
-        "## 3. Approval to documents ready",
-        "",
-        f"{len(d['latencies_ms'])} public notices of one grand-craftsman application each (taken through the real "
-        "services), closed one after another by the city approver over HTTP (POST, as the button does). Timed from "
-        "the POST until the award's letter and two-year schedule are both `ready` (polled every 10 ms), rendered by "
-        "the warm worker. Baseline: a bare `weasyprint.HTML(string).write_pdf()` of the same letters' HTML in the "
-        "benchmark process, right after.",
-        "",
-        "| figure | p50 | max |",
-        "|---|---:|---:|",
-        f"| approval to both documents ready | {statistics.median(d['latencies_ms']):.0f} ms | "
-        f"{max(d['latencies_ms']):.0f} ms |",
-        f"| bare render of one letter | {statistics.median(d['bare_ms']):.0f} ms | {max(d['bare_ms']):.0f} ms |",
-        "",
-        f"Ratio (median): {statistics.median(d['latencies_ms']) / statistics.median(d['bare_ms']):.2f}x one bare render "
-        "— for two documents, the notice close, the award, the queue hop and the polling.",
-        "",
-        "PDF letters and bank exports have their own benchmarks: see [PERFORMANCE.md](../PERFORMANCE.md) and "
-        "[bank-export.md](bank-export.md).",
-        "",
-    ]  # fmt: skip
-    path.write_text("\n".join(lines))
 
 
 def main() -> None:

@@ -219,6 +219,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subsidies.documents.tasks.sweep",
         "schedule": timedelta(minutes=5),
     },
+    # Likewise the e-mails of notifications whose task never reached a worker.
+    "sweep-unsent-notification-emails": {
+        "task": "applications.tasks.notifications_sweep",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Security ---------------------------------------------------------------------------------------------------

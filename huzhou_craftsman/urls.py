@@ -25,3 +25,6 @@ urlpatterns = [
 ]
 
 admin.site.site_header = admin.site.site_title = "湖州工匠资助平台 · 管理后台"
+
+# A database outage answers 503 "not saved, try again later" rather than the generic 500 page.
+handler500 = "huzhou_craftsman.errors.server_error"

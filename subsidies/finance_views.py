@@ -20,6 +20,7 @@ from huzhou_craftsman.accounts.models import District
 from huzhou_craftsman.accounts.permissions import role_required
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
+from huzhou_craftsman.background import BROKER_ERRORS
 
 from . import bank_files, payments, reconciliation
 from .payment_models import PaymentBatch, PaymentLine
@@ -167,7 +168,7 @@ def _large_export(request, batch, file_format):
     if not path.exists():
         try:
             export_batch_file.delay(batch.pk, file_format)
-        except OSError:  # the broker is unreachable: say so, nothing is lost
+        except BROKER_ERRORS:  # the broker is unreachable: say so, nothing is lost
             messages.error(request, _("后台任务服务暂时不可用，请稍后再试。"))
             return redirect("finance-batch", pk=batch.pk)
     if not path.exists():

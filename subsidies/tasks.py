@@ -49,6 +49,9 @@ def close_due_notices() -> int:
     reject_on_worker_lost=True,
     time_limit=1800,
     soft_time_limit=1700,
+    # The page looks for the file on disk, not for the result. Keeping one would make publishing subscribe to it
+    # first, and an unreachable Redis result backend then holds the request for some 20 s before it fails.
+    ignore_result=True,
 )
 def export_batch_file(batch_id: int, file_format: str) -> str:
     """Write a large batch's bank file to disk (idempotent: an existing file is kept); return its path."""

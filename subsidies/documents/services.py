@@ -18,12 +18,11 @@ from django.db import OperationalError as DatabaseOperationalError
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.exceptions import OperationalError as KombuOperationalError
-from redis.exceptions import RedisError
 
 from huzhou_craftsman.accounts.models import User
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
+from huzhou_craftsman.background import publish
 from subsidies.models import Award
 
 from . import render
@@ -37,9 +36,6 @@ PENDING_SWEEP_AFTER = timedelta(minutes=10)
 # After this many started renders without success the sweep stops re-sending and marks the document failed.
 MAX_ATTEMPTS = 8
 SWEEP_BATCH = 500
-# Publishing gives up quickly when the broker is down: the approval has committed, the sweep sends it later.
-PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-BROKER_ERRORS = (KombuOperationalError, RedisError, OSError)
 # Worth retrying later: the database or the disk was briefly unavailable. Anything else is a bug to fix.
 TRANSIENT_ERRORS = (DatabaseOperationalError, InterfaceError, OSError)
 
@@ -62,37 +58,18 @@ def number_allocate(*, year: int) -> tuple[int, str]:
 # --- Sending work to the workers ----------------------------------------------------------------------------------
 
 
-def _publish(task, *args) -> bool:
-    try:
-        task.apply_async(args, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
-    except BROKER_ERRORS:
-        logger.warning(
-            "Broker unreachable: %s%r not sent; the sweep will send it later", task.name, args, exc_info=True
-        )
-        return False
-    except Exception:
-        if not task.app.conf.task_always_eager:
-            raise
-        # Embedded mode runs the task right here, after the approval committed: a failed render is on the
-        # document's row (state "failed"), and must neither turn the approval into an error page nor stop the
-        # transaction's other on-commit callbacks.
-        logger.exception("%s%r failed while running in-process", task.name, args)
-        return False
-    return True
-
-
 def document_enqueue(document_id: int) -> bool:
     """Send a document's generation to the workers; if the broker is down, log it and leave the row pending."""
     from . import tasks
 
-    return _publish(tasks.document_generate, document_id)
+    return publish(tasks.document_generate, document_id)
 
 
 def job_enqueue(job_id: int) -> bool:
     """Send a regeneration job to the workers; if the broker is down, the sweep sends it later."""
     from . import tasks
 
-    return _publish(tasks.regenerate_batch, job_id)
+    return publish(tasks.regenerate_batch, job_id)
 
 
 # --- Requests -------------------------------------------------------------------------------------------------------

@@ -13,12 +13,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError as KombuOperationalError
 from openpyxl import Workbook, load_workbook
 
 from huzhou_craftsman.accounts.models import AuditEvent
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import organisation_update_bank
-from subsidies import bank_files, payments, reconciliation
+from subsidies import bank_files, payments, reconciliation, tasks
 from subsidies.models import Instalment, PaymentBatch, PaymentLine
 from tests.conftest import login
 from tests.factories import OrganisationFactory, make_award, make_user
@@ -312,6 +313,24 @@ def test_a_large_batch_is_exported_by_a_worker_to_disk_then_streamed(client, awa
     body = b"".join(response.streaming_content)
     assert body == path.read_bytes() and "112916.67" in body.decode("gbk")
     assert AuditEvent.objects.filter(action="batch.export", data__format="csv-gbk").exists()
+
+
+def test_a_large_export_while_the_broker_is_down_says_so(client, awards, maker, checker, settings, monkeypatch):
+    settings.EXPORT_ASYNC_LINES = 2
+    batch = payments.batch_create(instalment_ids=due_ids(), by=maker)
+    payments.batch_approve(batch=batch, by=checker)
+
+    def broker_down(*args, **kwargs):
+        # What Celery raises when Redis refuses the connection (not an OSError).
+        raise KombuOperationalError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    monkeypatch.setattr(tasks.export_batch_file, "apply_async", broker_down)
+    login(client, maker)
+
+    response = client.post(reverse("finance-batch-export", args=[batch.pk, "csv-gbk"]), follow=True)
+
+    assert response.status_code == 200 and "后台任务服务暂时不可用" in response.content.decode()
+    assert not bank_files.export_path(batch, "csv-gbk").exists()
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
