@@ -189,6 +189,8 @@ class Application(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "district", "-submitted_at"]),
+            # The city-level queues (every district) in their order: the first page without sorting the state.
+            models.Index(fields=["state", "submitted_at", "id"], name="application_state_submitted"),
             models.Index(fields=["organisation", "-created_at"]),
             models.Index(fields=["round", "scheme", "level"]),
         ]

@@ -55,7 +55,8 @@ def report(data: dict, path: Path) -> None:
         "## 1. Reviewer queue and enterprise home (wrk)",
         "",
         f"wrk -t2 -c{data['connections']} -d{data['duration']}s --latency, {data['rounds']} interleaved rounds per page, "
-        "each with a signed-in user's session cookie (two-factor step done for staff). Medians over the rounds.",
+        "each with a signed-in user's session cookie (two-factor step done for staff) and a new connection per request "
+        "(see `wrk()` in bench/portal_load.py for why); every answer was checked to be 200. Medians over the rounds.",
         "",
         "| page | user | req/s (median) | runs | p50 ms | p99 ms | vs bare list | vs bare list in layout | vs admin |",
         "|---|---|---:|---|---:|---:|---:|---:|---:|",

@@ -15,6 +15,7 @@ from django.db import connection
 from kombu import pools as kombu_pools
 
 from huzhou_craftsman.celery import app as celery_app
+from tests.integration.servers import stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,12 +55,7 @@ def celery_worker(log: Path, broker_url: str | None = None):
                 pytest.fail(f"the Celery worker did not answer within 60 s:\n{log.read_text()}")
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop_process(process)
 
 
 @pytest.fixture

@@ -13,6 +13,16 @@ import time
 from pathlib import Path
 
 
+def stop_process(process: subprocess.Popen, *, timeout: float = 20) -> None:
+    """Ask a child process to stop (SIGTERM), then kill it if it has not stopped within ``timeout`` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

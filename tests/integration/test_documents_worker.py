@@ -29,6 +29,7 @@ from subsidies.documents.models import Document
 from tests.applications.test_notices import craftsman_awaiting
 from tests.factories import make_user
 from tests.integration.conftest import ROOT, worker_database_url
+from tests.integration.servers import stop_process
 from tests.subsidies.test_documents import file_bytes, make_award, pdf_text
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("reference_data")]
@@ -68,11 +69,7 @@ def another_worker(log):
         try:
             yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process(process)
 
 
 def assert_one_ready_document_each(awards, kinds=("letter",)) -> list[Document]:

@@ -37,7 +37,7 @@ from tests.applications.test_notices import submitted
 from tests.conftest import PASSWORD, login
 from tests.factories import RoundFactory, district, make_resident_id, make_user
 from tests.integration.conftest import ROOT, broker_at, celery_worker
-from tests.integration.servers import ThrowawayPostgres, ThrowawayRedis, free_port
+from tests.integration.servers import ThrowawayPostgres, ThrowawayRedis, free_port, stop_process
 from tests.integration.test_documents_worker import assert_one_ready_document_each, wait_for
 from tests.subsidies.test_awards import expire
 
@@ -286,12 +286,7 @@ def portal_server(throwaway_postgres, tmp_path):
             time.sleep(0.2)
         yield base, env, log
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
 
 
 def assert_database_unavailable_page(status: int, headers: dict, body: str) -> None:
