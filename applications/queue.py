@@ -120,6 +120,8 @@ def queue_for(user: User, params) -> tuple[QueueFilter, QuerySet[Application], s
     if "state" not in data and user.role in WAITING_FOR:
         data.setlist("state", [s.value for s in WAITING_FOR[user.role]])
     filterset = QueueFilter(data, queryset=applications_visible_to(user).select_related(None))
+    if user.role == Role.DISTRICT_REVIEWER:  # they see their own district only: a district filter offers nothing
+        del filterset.filters["district"]
     sort = params.get("sort", "submitted")
     ordering = SORTS.get(sort, "submitted_at")
     return filterset, filterset.qs.order_by(ordering, "pk"), sort

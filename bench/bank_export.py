@@ -29,6 +29,9 @@ BATCH = "BENCH-EXPORT"
 
 
 def django_setup():
+    from bench.loadkit.db import database_create
+
+    database_create(BENCH_DB)
     os.environ["DATABASE_URL"] = BENCH_DB
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huzhou_craftsman.settings")
     import django

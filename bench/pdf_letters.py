@@ -210,8 +210,9 @@ def report(results: dict, path: Path) -> None:
         "Written by `bench/pdf_letters.py` (`make bench`); see docs/PERFORMANCE.md for what is timed and why.",
         "",
         f"- **Date:** {datetime.now().astimezone():%Y-%m-%d %H:%M %Z}",
-        f"- **Machine:** {results['machine']}",
-        f"- **Load average before / after:** {results['load_average_before']} / {results['load_average_after']}",
+        f"- **Machine:** {', '.join(f'{k} {v}' for k, v in results['machine'].items())}",
+        f"- **Load average before / after:** {' '.join(f'{x:.2f}' for x in results['load_average_before'])} / "
+        f"{' '.join(f'{x:.2f}' for x in results['load_average_after'])}",
         f"- **Command:** `.venv/bin/python bench/pdf_letters.py --count {results['count']}`",
         "",
         "| phase | mean ms | median ms | p95 ms | max ms | size KB (mean / max) | RSS MB after the first quarter "

@@ -50,6 +50,7 @@ BENCH_REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 PY = sys.executable
 
 from bench.loadkit.dataset import log, resident_id, seed_volume, session_cookie, staff_user
+from bench.loadkit.db import database_create
 from bench.loadkit.report import GUNICORN_THREADS, GUNICORN_WORKERS, machine, report, versions
 
 
@@ -68,22 +69,6 @@ def server_env(media: Path) -> dict:
 
 
 # --- The database ---------------------------------------------------------------------------------------------
-
-
-def database_create() -> None:
-    import psycopg2
-
-    parts = urllib.parse.urlsplit(BENCH_DB)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username, password=parts.password, dbname="postgres"
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
 
 
 def django_setup(media: Path) -> None:
@@ -425,7 +410,7 @@ def main() -> None:
     parser.add_argument("--seed-only", action="store_true", help="create the data set and stop")
     args = parser.parse_args()
 
-    database_create()
+    database_create(BENCH_DB)
     logs = Path(tempfile.mkdtemp(prefix="portal-load-"))
     media = logs / "media"
     django_setup(media)
