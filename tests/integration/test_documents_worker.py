@@ -5,7 +5,6 @@ Each ends with exactly one ready document per award, kind and version, whose fil
 public verification page say.
 """
 
-import contextlib
 import hashlib
 import os
 import signal
@@ -13,23 +12,19 @@ import subprocess
 import sys
 import textwrap
 import time
-import uuid
 
 import pytest
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
 from applications import notices
 from huzhou_craftsman.accounts.roles import Role
-from huzhou_craftsman.celery import app as celery_app
 from subsidies import services as subsidies_services
 from subsidies.documents import services, tasks
 from subsidies.documents.models import Document
 from tests.applications.test_notices import craftsman_awaiting
 from tests.factories import make_user
-from tests.integration.conftest import ROOT, worker_database_url
-from tests.integration.servers import stop_process
+from tests.integration.conftest import ROOT, celery_worker, worker_database_url
 from tests.subsidies.test_documents import file_bytes, make_award, pdf_text
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("reference_data")]
@@ -47,29 +42,6 @@ def wait_for(condition, *, what: str, worker=None, log=None, timeout: float = 60
             pytest.fail(f"the worker exited while waiting for {what}:\n{log.read_text() if log else ''}")
         time.sleep(0.2)
     pytest.fail(f"timed out after {timeout} s waiting for {what}:\n{log.read_text() if log else ''}")
-
-
-@contextlib.contextmanager
-def another_worker(log):
-    """A second ``celery worker`` process, started like the ``celery_worker_process`` fixture's (no queue purge)."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": worker_database_url(),
-        "REDIS_URL": settings.CELERY_BROKER_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    name = f"test-{uuid.uuid4().hex[:8]}@%h"
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "huzhou_craftsman", "worker", "--pool=solo", "--loglevel=INFO",
-             "--without-gossip", "--without-mingle", "-n", name],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            yield process
-        finally:
-            stop_process(process)
 
 
 def assert_one_ready_document_each(awards, kinds=("letter",)) -> list[Document]:
@@ -186,8 +158,7 @@ def test_killing_the_worker_mid_render_still_ends_with_exactly_one_document_each
 
     # A new worker drains the queue; the render the kill cut off (its message unacknowledged) is re-sent by the sweep.
     log = tmp_path / "worker2.log"
-    with another_worker(log) as second:
-        wait_for(lambda: bool(celery_app.control.ping(timeout=0.5)), what="the second worker", worker=second, log=log)
+    with celery_worker(log) as second:  # answers a ping before it is handed over
         tasks.documents_sweep.delay(older_than_seconds=0)
         wait_for(
             lambda: Document.objects.filter(state=Document.State.READY).count() == len(awards),
