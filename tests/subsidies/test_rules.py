@@ -7,8 +7,14 @@ import pytest
 
 from subsidies.rules import (
     APPRENTICE_MAX_STANDARD,
+    CLAUSES_2021,
+    COMPETITION_AWARDS,
     COMPETITIONS,
+    CRAFTSMAN_TITLE_AMOUNTS,
     CRAFTSMAN_TITLES,
+    DEFAULT_EDITION,
+    EDITIONS,
+    MASTER_STUDIO_AMOUNTS,
     MASTER_STUDIOS,
     MUNICIPAL_STUDIO_MIN_AMOUNT,
     POLICY_EDITION,
@@ -16,14 +22,19 @@ from subsidies.rules import (
     ROLES,
     SCHEMES,
     TITLE_QUOTAS,
+    TRAINING_BASE_AMOUNTS,
     TRAINING_BASES,
     Claim,
     Decision,
+    Edition,
     Installment,
     RuleError,
+    edition,
     evaluate,
     level_label,
+    register_edition,
     scheme_maximum,
+    unregister_edition,
 )
 
 D = Decimal
@@ -525,6 +536,9 @@ def test_metadata_tables():
         "training_base",
         "master_studio",
         "apprenticeship",
+        "tuition",
+        "post_allowance",
+        "living_allowance",
     }
     assert dict(TITLE_QUOTAS) == {"grand": 50, "craftsman": 250, "rural": 250, "youth": 1000}
     assert set(CRAFTSMAN_TITLES) == set(TITLE_QUOTAS)
@@ -551,7 +565,8 @@ def test_level_label(scheme, level, label):
 
 
 @pytest.mark.parametrize(
-    ("scheme", "level"), [("craftsman_title", "platinum"), ("nope", "grand"), ("apprenticeship", "grand")]
+    ("scheme", "level"),
+    [("craftsman_title", "platinum"), ("nope", "grand"), ("apprenticeship", "grand"), ("tuition", "")],
 )
 def test_level_label_rejects_unknown_codes(scheme, level):
     with pytest.raises(RuleError):
@@ -580,3 +595,316 @@ def test_scheme_maximum_rejects_unknown_scheme_and_forbidden_amounts():
         scheme_maximum("lottery")
     with pytest.raises(RuleError):
         scheme_maximum("master_studio", municipal_amount="10000")
+
+
+# --- §9 学费补助、岗位补贴, §10 生活补贴: amounts set by the round -------------------------------------------
+
+ROUND_SET_ROWS = [
+    ("tuition", 3000, "3000.00", "第9条 学费补助 每人3,000元（区县结合实际，由批次确定）"),
+    ("tuition", "0.01", "0.01", "第9条 学费补助 每人0.01元（区县结合实际，由批次确定）"),
+    ("post_allowance", "1234.56", "1234.56", "第9条 岗位补贴 每人每年1,234.56元（区县结合实际，由批次确定）"),
+    ("post_allowance", D("24000.00"), "24000.00", "第9条 岗位补贴 每人每年24,000元（区县结合实际，由批次确定）"),
+    ("living_allowance", "5000", "5000.00", "第10条 生活补贴 每生每年5,000元（区县结合实际，由批次确定）"),
+    ("living_allowance", " 1E+3 ", "1000.00", "第10条 生活补贴 每生每年1,000元（区县结合实际，由批次确定）"),
+]
+
+
+@pytest.mark.parametrize(("scheme", "amount", "total", "basis"), ROUND_SET_ROWS)
+def test_round_set_schemes_pay_the_rounds_amount_at_once(scheme, amount, total, basis):
+    decision = evaluate(Claim(scheme=scheme, amount=amount))
+
+    assert_paid(decision, total, one(total), basis.split(" ")[0])
+    assert decision.basis == basis
+
+
+@pytest.mark.parametrize(
+    ("scheme", "clause"), [("tuition", "第9条"), ("post_allowance", "第9条"), ("living_allowance", "第10条")]
+)
+@pytest.mark.parametrize("amount", [0, "0", "0.00", "-0.01", -100, 3000.0, "abc", "0.001", None, True, "NaN"])
+def test_round_set_amount_must_be_positive_money(scheme, clause, amount):
+    with pytest.raises(RuleError) as error:
+        evaluate(Claim(scheme=scheme, amount=amount))
+
+    message = str(error.value)
+    assert message.startswith("amount 取值")
+    assert "须大于0元" in message and clause in message
+
+
+@pytest.mark.parametrize("scheme", ["tuition", "post_allowance", "living_allowance"])
+def test_round_set_schemes_have_no_level(scheme):
+    with pytest.raises(RuleError, match=f"level 取值 'senior' 无效：{scheme} 没有级别"):
+        evaluate(Claim(scheme=scheme, level="senior", amount=3000))
+
+
+@pytest.mark.parametrize("scheme", ["tuition", "post_allowance", "living_allowance"])
+def test_round_set_scheme_maximum_is_the_rounds_amount(scheme):
+    assert scheme_maximum(scheme, amount="8000") == D("8000.00")
+    with pytest.raises(RuleError, match="amount 未填写"):
+        scheme_maximum(scheme)
+    with pytest.raises(RuleError, match="须大于0元"):
+        scheme_maximum(scheme, amount=0)
+
+
+# --- Editions --------------------------------------------------------------------------------------------
+
+
+def test_the_2021_edition_holds_the_module_tables():
+    ed = edition("huzhou-2021")
+
+    assert DEFAULT_EDITION == POLICY_EDITION == ed.code == "huzhou-2021"
+    assert isinstance(ed, Edition) and EDITIONS["huzhou-2021"] is ed
+    assert ed.title == "湖州工匠培育工程实施意见（2021）"
+    assert dict(ed.craftsman_title_amounts) == dict(CRAFTSMAN_TITLE_AMOUNTS)
+    assert ed.two_year_titles == {"grand"}
+    assert dict(ed.title_quotas) == dict(TITLE_QUOTAS)
+    assert ed.competition_awards == COMPETITION_AWARDS
+    assert dict(ed.training_base_amounts) == dict(TRAINING_BASE_AMOUNTS)
+    assert dict(ed.master_studio_amounts) == dict(MASTER_STUDIO_AMOUNTS)
+    assert (ed.municipal_studio_min_amount, ed.apprentice_max_standard) == (D("50000"), D("6000"))
+    assert ed.apprentice_min_contract_months == 12
+    assert ed.schemes == set(SCHEMES)
+    assert dict(ed.clauses) == dict(CLAUSES_2021)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ed.apprentice_max_standard = D("9000")
+    with pytest.raises(TypeError):
+        ed.craftsman_title_amounts["grand"] = D("1")
+
+
+@pytest.mark.parametrize("code", ["huzhou-2030", "", "HUZHOU-2021", None])
+def test_unknown_edition_raises_rule_error_naming_the_known_ones(code):
+    with pytest.raises(RuleError) as error:
+        evaluate(Claim(scheme="training_base", level="national_base", edition=code))
+
+    assert str(error.value).startswith(f"edition 取值 {code!r} 无效")
+    assert "huzhou-2021（湖州工匠培育工程实施意见（2021））" in str(error.value)
+    with pytest.raises(RuleError, match="edition"):
+        edition(code)
+    with pytest.raises(RuleError, match="edition"):
+        scheme_maximum("training_base", edition=code)
+
+
+EVERY_SCHEME_CLAIM = [
+    Claim(scheme="craftsman_title", level="grand"),
+    Claim(scheme="competition", competition="china_skills", level="gold", role="coach"),
+    Claim(scheme="training_base", level="national_base"),
+    Claim(scheme="master_studio", level="municipal"),
+    Claim(scheme="apprenticeship", contract_months=12, trained_months=6, filed_months=6),
+    Claim(scheme="tuition", amount="3000"),
+    Claim(scheme="post_allowance", amount="3000"),
+    Claim(scheme="living_allowance", amount="3000"),
+]
+
+
+@pytest.mark.parametrize("claim", EVERY_SCHEME_CLAIM, ids=lambda claim: claim.scheme)
+def test_every_decision_names_the_edition_that_computed_it(claim):
+    assert claim.edition == "huzhou-2021"
+    assert evaluate(claim).edition == "huzhou-2021"
+
+
+# A throwaway edition: the 2021 text with other amounts, a coach paid at the World Skills gold, a base level
+# and a scheme dropped, and another clause for tuition.
+TEST_EDITION = "test-2030"
+
+
+@pytest.fixture
+def edition_2030():
+    ed = dataclasses.replace(
+        edition("huzhou-2021"),
+        code=TEST_EDITION,
+        title="测试用政策版本（2030）",
+        craftsman_title_amounts={"grand": "300000", "craftsman": 20000, "rural": D("15000"), "youth": D("8000")},
+        two_year_titles={"grand", "craftsman"},
+        title_quotas={"grand": 60},
+        competition_awards={
+            "world_skills": {"gold": {"contestant": "1200000", "coach": "100000", "expert_team": "600000"}},
+            "china_skills": {"gold": {"contestant": "250000", "coach": None, "expert_team": None}},
+        },
+        training_base_amounts={"national_base": "2500000", "provincial_base": "1200000"},
+        master_studio_amounts={"municipal": None, "provincial": "60000", "national": "250000"},
+        municipal_studio_min_amount="80000",
+        apprentice_max_standard="8000",
+        apprentice_min_contract_months=6,
+        schemes=frozenset(SCHEMES) - {"living_allowance"},
+        clauses={**CLAUSES_2021, "tuition": "第7条"},
+    )
+    register_edition(ed)
+    yield ed
+    unregister_edition(TEST_EDITION)
+
+
+EDITION_2030_ROWS = [
+    (Claim(scheme="craftsman_title", level="grand"), "300000.00", two("150000.00", "150000.00")),
+    (Claim(scheme="craftsman_title", level="craftsman"), "20000.00", two("10000.00", "10000.00")),
+    (
+        Claim(scheme="craftsman_title", level="craftsman", already_received="10000"),
+        "10000.00",
+        two("5000.00", "5000.00"),
+    ),
+    (Claim(scheme="craftsman_title", level="youth"), "8000.00", one("8000.00")),
+    (Claim(scheme="craftsman_title", provincial_title="zhejiang_youth"), "8000.00", one("8000.00")),
+    (Claim(scheme="competition", competition="world_skills", level="gold"), "1200000.00", one("1200000.00")),
+    (
+        Claim(scheme="competition", competition="world_skills", level="gold", role="coach"),
+        "100000.00",
+        one("100000.00"),
+    ),
+    (Claim(scheme="competition", competition="china_skills", level="gold", role="coach"), "0", ()),
+    (Claim(scheme="training_base", level="national_base"), "2500000.00", one("2500000.00")),
+    (Claim(scheme="master_studio", level="national"), "250000.00", one("250000.00")),
+    (Claim(scheme="master_studio", level="municipal", amount="80000"), "80000.00", one("80000.00")),
+    (
+        Claim(scheme="apprenticeship", standard="8000", contract_months=6, trained_months=12, filed_months=12),
+        "8000.00",
+        one("8000.00"),
+    ),
+    (Claim(scheme="tuition", amount="4000"), "4000.00", one("4000.00")),
+]
+
+
+@pytest.mark.parametrize(("claim", "total", "installments"), EDITION_2030_ROWS)
+def test_a_new_edition_computes_its_own_amounts(edition_2030, claim, total, installments):
+    decision = evaluate(dataclasses.replace(claim, edition=TEST_EDITION))
+
+    assert decision.edition == TEST_EDITION
+    assert decision.total == D(total)
+    assert decision.installments == installments
+    assert decision.basis.startswith(edition_2030.clauses[claim.scheme])
+
+
+def test_a_new_editions_clause_and_wording_reach_the_basis(edition_2030):
+    tuition = evaluate(Claim(scheme="tuition", amount="4000", edition=TEST_EDITION))
+    coach = evaluate(
+        Claim(scheme="competition", competition="world_skills", level="gold", role="coach", edition=TEST_EDITION)
+    )
+    studio = Claim(scheme="master_studio", level="municipal", amount="60000", edition=TEST_EDITION)
+
+    assert tuition.basis == "第7条 学费补助 每人4,000元（区县结合实际，由批次确定）"
+    assert coach.basis == "第4条 世界技能大赛金牌 带队教练一次性奖励"
+    with pytest.raises(RuleError, match="不少于80,000元"):
+        evaluate(studio)
+    assert evaluate(dataclasses.replace(studio, edition="huzhou-2021")).total == D("60000")
+    with pytest.raises(RuleError, match="不高于8,000元"):
+        evaluate(Claim(scheme="apprenticeship", standard="8000.01", edition=TEST_EDITION))
+    with pytest.raises(RuleError, match="不高于6,000元"):
+        evaluate(Claim(scheme="apprenticeship", standard="8000", edition="huzhou-2021"))
+    assert scheme_maximum("master_studio", edition=TEST_EDITION) == D("250000")
+    assert scheme_maximum("apprenticeship", edition=TEST_EDITION) == D("8000")
+    assert scheme_maximum("craftsman_title", edition=TEST_EDITION) == D("300000")
+
+
+@pytest.mark.parametrize(
+    ("claim", "field"),
+    [
+        (Claim(scheme="living_allowance", amount="3000"), "scheme"),
+        (Claim(scheme="training_base", level="world_skills_base"), "level"),
+        (Claim(scheme="competition", competition="world_skills", level="silver"), "level"),
+        (Claim(scheme="competition", competition="world_skills_national_team"), "competition"),
+        (Claim(scheme="master_studio", level="municipal", amount="79999.99"), "amount"),
+    ],
+)
+def test_a_new_edition_refuses_what_it_does_not_cover(edition_2030, claim, field):
+    with pytest.raises(RuleError) as error:
+        evaluate(dataclasses.replace(claim, edition=TEST_EDITION))
+
+    assert str(error.value).startswith(f"{field} 取值")
+    assert evaluate(claim).edition == "huzhou-2021"  # the 2021 edition still covers it
+
+
+# Every row of the 2021 tables, and what it must keep computing whatever else is registered.
+ROWS_2021 = [
+    *[(Claim(scheme="craftsman_title", level=level), total) for level, total, _, _ in CRAFTSMAN_ROWS],
+    *[
+        (Claim(scheme="competition", competition=c, level=level, role=role), amount or "0")
+        for c, level, role, amount in COMPETITION_ROWS
+    ],
+    (Claim(scheme="training_base", level="national_base"), "2000000"),
+    (Claim(scheme="training_base", level="provincial_base"), "1000000"),
+    (Claim(scheme="training_base", level="world_skills_base"), "2000000"),
+    (Claim(scheme="master_studio", level="municipal", amount="60000"), "60000"),
+    (Claim(scheme="master_studio", level="provincial"), "50000"),
+    (Claim(scheme="master_studio", level="national"), "200000"),
+    (Claim(scheme="apprenticeship", contract_months=12, trained_months=12, filed_months=12), "6000"),
+    (Claim(scheme="apprenticeship", contract_months=11, trained_months=12, filed_months=12), "0"),
+    (Claim(scheme="craftsman_title", provincial_title="zhejiang_grand", already_received="10000"), "190000"),
+    (Claim(scheme="tuition", amount="3000"), "3000"),
+    (Claim(scheme="living_allowance", amount="3000"), "3000"),
+]
+# Computed once, when no other edition is registered.
+BASELINE_2021 = {claim: evaluate(claim) for claim, _ in ROWS_2021}
+
+
+@pytest.mark.parametrize(("claim", "total"), ROWS_2021)
+def test_registering_an_edition_never_changes_what_2021_computes(edition_2030, claim, total):
+    decision = evaluate(claim)
+
+    assert decision == BASELINE_2021[claim]
+    assert decision.total == D(total)
+    assert decision.edition == "huzhou-2021"
+
+
+def test_an_edition_is_never_redefined(edition_2030):
+    with pytest.raises(RuleError, match="已存在"):
+        register_edition(dataclasses.replace(edition_2030, title="改过的测试版本"))
+    with pytest.raises(RuleError, match="已存在"):
+        register_edition(edition("huzhou-2021"))
+    with pytest.raises(RuleError, match="不能移除"):
+        unregister_edition("huzhou-2021")
+    with pytest.raises(RuleError):
+        register_edition({"code": "dict-2030"})
+    assert EDITIONS[TEST_EDITION] is edition_2030
+    assert evaluate(Claim(scheme="craftsman_title", level="youth", edition=TEST_EDITION)).total == D("8000")
+    with pytest.raises(TypeError):
+        EDITIONS["huzhou-2021"] = edition_2030  # the registry is changed only through register_edition
+
+
+def test_an_unregistered_edition_is_unknown_again():
+    ed = dataclasses.replace(edition("huzhou-2021"), code="test-gone", title="测试用政策版本")
+    register_edition(ed)
+    unregister_edition("test-gone")
+
+    with pytest.raises(RuleError, match="edition"):
+        evaluate(Claim(scheme="training_base", level="national_base", edition="test-gone"))
+    with pytest.raises(RuleError, match="edition"):
+        unregister_edition("test-gone")
+    assert set(EDITIONS) == {"huzhou-2021"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"code": ""}, "Edition.code"),
+        ({"code": " x"}, "Edition.code"),
+        ({"title": ""}, "title"),
+        ({"craftsman_title_amounts": {"grand": 300000.0}}, "craftsman_title_amounts[grand]"),
+        ({"craftsman_title_amounts": {"platinum": "1"}}, "craftsman_title_amounts"),
+        ({"craftsman_title_amounts": {"grand": "-1"}}, "craftsman_title_amounts[grand]"),
+        ({"two_year_titles": {"youth_plus"}}, "two_year_titles"),
+        ({"title_quotas": {"grand": -1}}, "title_quotas[grand]"),
+        ({"direct_recognition": {"zhejiang_grand": "platinum"}}, "direct_recognition"),
+        ({"competition_awards": {"olympics": {}}}, "competition_awards"),
+        (
+            {"competition_awards": {"world_skills": {"gold": {"sponsor": "1"}}}},
+            "competition_awards[world_skills][gold]",
+        ),
+        ({"training_base_amounts": {"national_base": None}}, "training_base_amounts[national_base]"),
+        ({"master_studio_amounts": ["municipal"]}, "master_studio_amounts"),
+        ({"municipal_studio_min_amount": 50000.0}, "municipal_studio_min_amount"),
+        ({"apprentice_max_standard": "0.001"}, "apprentice_max_standard"),
+        ({"apprentice_min_contract_months": 12.0}, "apprentice_min_contract_months"),
+        ({"schemes": {"lottery"}}, "schemes"),
+        ({"clauses": {"craftsman_title": "第3条"}}, "clauses"),
+    ],
+)
+def test_an_edition_checks_its_tables(changes, message):
+    with pytest.raises(RuleError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        dataclasses.replace(edition("huzhou-2021"), **{"code": "test-bad", **changes})
+
+
+def test_an_edition_copies_its_tables():
+    amounts = {"grand": D("300000"), "craftsman": D("20000"), "rural": D("15000"), "youth": D("8000")}
+    ed = dataclasses.replace(edition("huzhou-2021"), code="test-copy", craftsman_title_amounts=amounts)
+
+    amounts["grand"] = D("1")
+
+    assert ed.craftsman_title_amounts["grand"] == D("300000")
+    assert "test-copy" not in EDITIONS  # built but never registered
