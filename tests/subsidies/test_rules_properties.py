@@ -1,5 +1,6 @@
 """Property tests for subsidies.rules: invariants that hold for every claim (no database)."""
 
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given, settings
@@ -13,6 +14,7 @@ from subsidies.rules import (
     MUNICIPAL_STUDIO_MIN_AMOUNT,
     PROVINCIAL_TITLES,
     ROLES,
+    ROUND_SET_SCHEMES,
     TRAINING_BASES,
     Claim,
     Decision,
@@ -74,6 +76,11 @@ apprentice_claims = st.builds(
     filed_months=months,
     contract_months=months,
 )
+round_set_claims = st.builds(
+    Claim,
+    scheme=st.sampled_from(sorted(ROUND_SET_SCHEMES)),
+    amount=money_input("0.01", "1000000"),
+)
 valid_claims = st.one_of(
     craftsman_claims,
     direct_recognition_claims,
@@ -81,6 +88,7 @@ valid_claims = st.one_of(
     training_base_claims,
     studio_claims,
     apprentice_claims,
+    round_set_claims,
 )
 
 
@@ -89,6 +97,8 @@ def maximum_for(claim: Claim) -> Decimal:
         return scheme_maximum("master_studio", municipal_amount=claim.amount)
     if claim.scheme == "apprenticeship":
         return scheme_maximum("apprenticeship", filed_months=claim.filed_months)
+    if claim.scheme in ROUND_SET_SCHEMES:
+        return scheme_maximum(claim.scheme, amount=claim.amount)
     return scheme_maximum(claim.scheme)
 
 
@@ -134,7 +144,17 @@ def test_every_decision_cites_a_clause(claim):
     decision = evaluate(claim)
 
     assert isinstance(decision, Decision)
-    assert decision.basis[0] == "第" and decision.basis[1] in "34569" and decision.basis[2:4] == "条 "
+    assert re.match(r"第(3|4|5|6|9|10)条 ", decision.basis)
+    assert decision.edition == claim.edition == "huzhou-2021"
+
+
+@settings(deadline=None)
+@given(round_set_claims)
+def test_a_round_set_scheme_pays_exactly_the_rounds_amount_at_once(claim):
+    decision = evaluate(claim)
+
+    assert decision.total == Decimal(str(claim.amount).strip())
+    assert [i.year for i in decision.installments] == [1]
 
 
 @settings(deadline=None)
@@ -196,7 +216,7 @@ anything = st.one_of(
 @given(
     st.builds(
         Claim,
-        scheme=st.one_of(st.sampled_from(["craftsman_title", "competition", "training_base"]), anything),
+        scheme=st.one_of(st.sampled_from(["craftsman_title", "competition", "training_base", "tuition"]), anything),
         level=anything,
         competition=anything,
         role=anything,
@@ -208,6 +228,7 @@ anything = st.one_of(
         trained_months=anything,
         filed_months=anything,
         contract_months=anything,
+        edition=st.one_of(st.just("huzhou-2021"), anything),
     )
 )
 def test_any_claim_yields_a_decision_or_a_rule_error(claim):
@@ -224,7 +245,7 @@ def test_any_claim_yields_a_decision_or_a_rule_error(claim):
 @given(
     st.builds(
         Claim,
-        scheme=st.sampled_from(["master_studio", "apprenticeship"]),
+        scheme=st.sampled_from(["master_studio", "apprenticeship", *sorted(ROUND_SET_SCHEMES)]),
         level=st.sampled_from(["", "municipal", "national"]),
         amount=anything,
         standard=anything,
