@@ -149,7 +149,7 @@ class Edition:
 
 def edition(code: str) -> Edition:
     """Return the policy edition with this code (RuleError names the known codes)."""
-    return _EDITIONS[_code("edition", code, _EDITIONS, "政策版本", labels={c: e.title for c, e in _EDITIONS.items()})]
+    return _lookup_edition(code)
 
 
 def register_edition(ed: Edition) -> None:
