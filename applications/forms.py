@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huzhou_craftsman.accounts import identifiers
 
-from .roster import MAX_MONTHS, RosterRow
+from .roster import MAX_MONTHS, RosterRow, parse_month
 
 
 class AttachmentForm(forms.Form):
@@ -23,10 +23,30 @@ class ApprenticeRowForm(forms.Form):
     occupation = forms.CharField(label=_("培训工种"), max_length=100)
     contract_months = forms.IntegerField(label=_("劳动合同期限（月）"), min_value=0, max_value=MAX_MONTHS)
     filed_months = forms.IntegerField(label=_("备案培训期限（月）"), min_value=0, max_value=MAX_MONTHS)
-    trained_months = forms.IntegerField(label=_("实际培训期限（月）"), min_value=0, max_value=MAX_MONTHS)
+    start_month = forms.CharField(label=_("培训开始年月"), max_length=10, help_text=_("如 2026-03"))
+    end_month = forms.CharField(label=_("培训结束年月"), max_length=10, help_text=_("如 2026-08"))
 
     def clean_resident_id(self):
         return identifiers.normalise_resident_id(self.cleaned_data["resident_id"])
+
+    def _month(self, name):
+        month = parse_month(self.cleaned_data[name])
+        if month is None:
+            raise ValidationError(_("请按“2026-03”格式填写年月。"))
+        return month
+
+    def clean_start_month(self):
+        return self._month("start_month")
+
+    def clean_end_month(self):
+        return self._month("end_month")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_month"), cleaned.get("end_month")
+        if start and end and end < start:
+            self.add_error("end_month", _("培训结束年月早于开始年月。"))
+        return cleaned
 
 
 class BaseApprenticeFormSet(forms.BaseFormSet):
@@ -52,7 +72,8 @@ class BaseApprenticeFormSet(forms.BaseFormSet):
                 d["occupation"],
                 d["contract_months"],
                 d["filed_months"],
-                d["trained_months"],
+                d["start_month"],
+                d["end_month"],
             )
             for n, d in enumerate(kept, start=1)
         ]

@@ -4,6 +4,7 @@ import uuid
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -13,21 +14,21 @@ from huzhou_craftsman.accounts import identifiers
 from huzhou_craftsman.accounts.models import District, Organisation
 from subsidies import rules
 
-from .workflow import ACTIVE_STATES, EDITABLE_STATES, NEXT_STEP, PUBLIC_NAMES, State
+from .workflow import EDITABLE_STATES, NEXT_STEP, PUBLIC_NAMES, State
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
-class Scheme(models.TextChoices):
-    CRAFTSMAN_TITLE = "craftsman_title", _("湖州工匠遴选资助（第3条）")
-    COMPETITION = "competition", _("技能竞赛奖励（第4条）")
-    TRAINING_BASE = "training_base", _("高技能人才培训基地资助（第5条）")
-    MASTER_STUDIO = "master_studio", _("技能大师工作室资助（第6条）")
-    APPRENTICESHIP = "apprenticeship", _("企业新型学徒制培训补贴（第9条）")
+def scheme_choices() -> list[tuple[str, str]]:
+    """The registered schemes (applications.schemes.registry), read when Django asks: a new scheme needs no
+    migration of the fields that name one."""
+    from .schemes import registry
+
+    return registry.choices()
 
 
-# Schemes whose application names one person (the nominee) — the others are claims of the organisation.
-PERSON_SCHEMES = frozenset({Scheme.CRAFTSMAN_TITLE, Scheme.COMPETITION, Scheme.MASTER_STUDIO})
+def edition_choices() -> list[tuple[str, str]]:
+    return [(code, edition.title) for code, edition in rules.EDITIONS.items()]
 
 
 class FileKind(models.TextChoices):
@@ -43,7 +44,14 @@ def _all_file_kinds():
 class Round(models.Model):
     """A call for applications (申报批次) under one scheme, open between two moments."""
 
-    scheme = models.CharField(_("资助类别"), max_length=32, choices=Scheme)
+    scheme = models.CharField(_("资助类别"), max_length=32, choices=scheme_choices)
+    edition = models.CharField(
+        _("政策版本"),
+        max_length=32,
+        choices=edition_choices,
+        default=rules.DEFAULT_EDITION,
+        help_text=_("本批次按哪一版政策计算金额；已批准的资助记录其计算所用的版本，修订政策不会改变它们。"),
+    )
     title = models.CharField(_("批次名称"), max_length=200)
     year = models.PositiveSmallIntegerField(_("年度"))
     opens_at = models.DateTimeField(_("开始时间"))
@@ -56,6 +64,13 @@ class Round(models.Model):
     )
     apprentice_standard = models.DecimalField(
         _("学徒培训补贴标准（元/人·年）"), **MONEY, null=True, blank=True, help_text=_("不高于 6,000 元。")
+    )
+    standard_amount = models.DecimalField(
+        _("资助标准（元/人）"),
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text=_("学费补助、岗位补贴、生活补贴按人计发的标准（区县结合实际确定），须大于 0 元。"),
     )
     youth_age_limit = models.PositiveSmallIntegerField(
         _("青年工匠年龄上限（周岁）"),
@@ -81,16 +96,25 @@ class Round(models.Model):
         at = at or timezone.now()
         return self.opens_at <= at < self.closes_at
 
+    def clean(self):
+        from .schemes import registry
+
+        scheme = registry.SCHEMES.get(self.scheme)
+        if scheme is not None:
+            problems = scheme.round_problems(self)
+            if problems:
+                raise ValidationError(problems)
+        if self.edition and self.edition not in rules.EDITIONS:
+            raise ValidationError({"edition": _("未知的政策版本“%(code)s”。") % {"code": self.edition}})
+
+    @property
+    def definition(self):
+        from .schemes import registry
+
+        return registry.get(self.scheme)
+
     def level_choices(self) -> list[tuple[str, str]]:
-        table = {
-            Scheme.CRAFTSMAN_TITLE: rules.CRAFTSMAN_TITLES,
-            Scheme.COMPETITION: rules.COMPETITION_RESULTS,
-            Scheme.TRAINING_BASE: rules.TRAINING_BASES,
-            Scheme.MASTER_STUDIO: rules.MASTER_STUDIOS,
-        }.get(self.scheme, {})
-        return [
-            (code, label) for code, label in table.items() if not self.eligible_levels or code in self.eligible_levels
-        ]
+        return self.definition.level_choices(self)
 
 
 class MaterialRequirement(models.Model):
@@ -155,7 +179,7 @@ class Application(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="applications", verbose_name=_("申报单位")
     )
     district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+", verbose_name=_("区县"))
-    scheme = models.CharField(_("资助类别"), max_length=32, choices=Scheme)
+    scheme = models.CharField(_("资助类别"), max_length=32, choices=scheme_choices)
     level = models.CharField(_("级别"), max_length=32, blank=True)
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="applications", verbose_name=_("人员")
@@ -165,8 +189,6 @@ class Application(models.Model):
     estimate_total = models.DecimalField(_("测算金额（元）"), **MONEY, null=True, blank=True)
     estimate_basis = models.TextField(_("测算依据"), blank=True)
     approved_total = models.DecimalField(_("批准金额（元）"), **MONEY, null=True, blank=True)
-    # Identifies "the same claim" (person, scheme, level…) for the duplicate rule; see services.dedup_key.
-    dedup_key = models.CharField(max_length=200, blank=True)
     version = models.PositiveIntegerField(_("版本"), default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("创建人")
@@ -179,14 +201,6 @@ class Application(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("申报")
         verbose_name_plural = _("申报")
-        constraints = [
-            # Two tabs or a double click can never create two live applications for the same claim.
-            models.UniqueConstraint(
-                fields=["dedup_key"],
-                condition=Q(state__in=sorted(s.value for s in ACTIVE_STATES)) & ~Q(dedup_key=""),
-                name="one_live_application_per_claim",
-            ),
-        ]
         indexes = [
             models.Index(fields=["state", "district", "-submitted_at"]),
             # The city-level queues (every district) in their order: the first page without sorting the state.
@@ -207,10 +221,16 @@ class Application(models.Model):
             return self.state
 
     def get_scheme_display(self) -> str:
-        try:
-            return Scheme(self.scheme).label
-        except ValueError:
-            return self.scheme
+        from .schemes import registry
+
+        return registry.label(self.scheme)
+
+    @property
+    def definition(self):
+        """The scheme's module (applications.schemes): what the application asks, claims and who is paid."""
+        from .schemes import registry
+
+        return registry.get(self.scheme)
 
     @property
     def public_state(self) -> str:
@@ -230,13 +250,12 @@ class Application(models.Model):
 
 
 def describe_level(scheme: str, level: str) -> str:
-    """Return the Chinese name of a level, or the code itself if the rules module does not know it."""
-    if not level:
-        return ""
-    try:
-        return rules.level_label(scheme, level)
-    except rules.RuleError:
+    """Return the name of a level in the user's language, or the code itself if the scheme does not know it."""
+    from .schemes import registry
+
+    if not level or scheme not in registry.SCHEMES:
         return level
+    return registry.get(scheme).level_label(level)
 
 
 def attachment_path(instance, filename):
@@ -280,6 +299,9 @@ class Apprentice(models.Model):
     occupation = models.CharField(_("培训工种"), max_length=100)
     contract_months = models.PositiveSmallIntegerField(_("劳动合同期限（月）"))
     filed_months = models.PositiveSmallIntegerField(_("备案培训期限（月）"))
+    start_month = models.DateField(_("培训开始年月"), help_text=_("当月 1 日"))
+    end_month = models.DateField(_("培训结束年月"), help_text=_("当月 1 日"))
+    # The months from start_month to end_month inclusive (kept for the rules engine and the reports).
     trained_months = models.PositiveSmallIntegerField(_("实际培训期限（月）"))
     amount = models.DecimalField(_("补贴金额（元）"), **MONEY, default=Decimal("0"))
 
@@ -289,6 +311,9 @@ class Apprentice(models.Model):
         verbose_name_plural = _("学徒名册")
         constraints = [
             models.UniqueConstraint(fields=["application", "person"], name="apprentice_once_per_application"),
+            models.CheckConstraint(
+                condition=Q(end_month__gte=models.F("start_month")), name="apprentice_period_ordered"
+            ),
         ]
 
     def __str__(self):
@@ -442,3 +467,26 @@ class Objection(models.Model):
 
     def __str__(self):
         return f"{self.notice_id} {self.application_id}"
+
+
+class ClaimKey(models.Model):
+    """One thing a live application claims (RULES.md "Claim identity"): unique across the whole portal.
+
+    Written at submission, kept while the application is live or approved, deleted when it is withdrawn or
+    rejected. The unique index is what refuses a second claim, also between two concurrent submissions.
+    """
+
+    key = models.CharField(_("申领标识"), max_length=200, unique=True)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="claim_keys")
+    person_resident_id = models.CharField(_("身份证号"), max_length=18, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("申领标识")
+        verbose_name_plural = _("申领标识")
+
+    def __str__(self):
+        return self.key
+
+
+from .catalogue import CompetitionEdition, CompetitionTrade  # noqa: E402, F401

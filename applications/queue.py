@@ -14,7 +14,8 @@ from huzhou_craftsman.accounts.identifiers import mask_resident_id
 from huzhou_craftsman.accounts.models import District, User
 from huzhou_craftsman.accounts.roles import Role
 
-from .models import Application, Round, Scheme, describe_level
+from .models import Application, Round, describe_level, scheme_choices
+from .schemes import registry
 from .selectors import applications_visible_to
 from .workflow import State
 
@@ -54,7 +55,7 @@ class QueueRow:
 
     @property
     def scheme_label(self) -> str:
-        return Scheme(self.scheme).label
+        return registry.label(self.scheme)
 
     @property
     def level_label(self) -> str:
@@ -81,7 +82,7 @@ class QueueFilter(django_filters.FilterSet):
     # sort every match before it can return the first page.
     state = django_filters.MultipleChoiceFilter(label=_("状态"), choices=State.choices, distinct=False)
     round = django_filters.ModelChoiceFilter(label=_("批次"), queryset=Round.objects.only("id", "title"))
-    scheme = django_filters.ChoiceFilter(label=_("类别"), choices=Scheme.choices)
+    scheme = django_filters.ChoiceFilter(label=_("类别"), choices=scheme_choices)
     level = django_filters.CharFilter(label=_("级别代码"))
     district = django_filters.ModelChoiceFilter(label=_("区县"), queryset=District.objects.all())
     submitted_from = django_filters.DateFilter(

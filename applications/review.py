@@ -8,10 +8,8 @@ from django.utils.translation import gettext as _
 
 from huzhou_craftsman.accounts.models import User
 from huzhou_craftsman.accounts.services import audit_record
-from subsidies import rules
 
-from . import schemes
-from .models import Application, ApplicationVersion, Scheme, StaffComment
+from .models import Application, ApplicationVersion, StaffComment
 from .services import application_return
 from .transitions import application_transition, ensure_may_act
 from .workflow import Action, State
@@ -94,14 +92,15 @@ class QuotaUsage:
 
 def quota_usage(application: Application) -> QuotaUsage | None:
     """For a §3 title: how many were approved at this level so far against the policy's quota (soft limit)."""
-    if application.scheme != Scheme.CRAFTSMAN_TITLE or application.level not in rules.TITLE_QUOTAS:
+    quota = application.definition.quota(application)
+    if quota is None:
         return None
     used = (
-        Application.objects.filter(scheme=Scheme.CRAFTSMAN_TITLE, level=application.level, state__in=QUOTA_STATES)
+        Application.objects.filter(scheme=application.scheme, level=application.level, state__in=QUOTA_STATES)
         .exclude(pk=application.pk)
         .count()
     )
-    return QuotaUsage(application.level_label, used, rules.TITLE_QUOTAS[application.level])
+    return QuotaUsage(application.level_label, used, quota)
 
 
 def version_changes(application: Application) -> list[tuple[str, str, str]]:
@@ -110,7 +109,7 @@ def version_changes(application: Application) -> list[tuple[str, str, str]]:
     if len(versions) < 2:
         return []
     new, old = versions[0].snapshot, versions[1].snapshot
-    labels = {name: str(f.label) for name, f in schemes.SPECS[application.scheme].form.base_fields.items()}
+    labels = {name: str(f.label) for name, f in application.definition.form_class.base_fields.items()}
     changes = []
     for key in sorted(set(old["details"]) | set(new["details"])):
         before, after = old["details"].get(key), new["details"].get(key)

@@ -28,13 +28,13 @@ class ReturnForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["deadline"].initial = timezone.localdate() + timedelta(days=10)
         self.targets = []
-        spec = schemes.SPECS[application.scheme]
-        if spec.has_person:
+        scheme = application.definition
+        if scheme.has_person:
             self.targets.append(("field:person", _("人员信息")))
-        for name, field in spec.form.base_fields.items():
+        for name, field in scheme.form_class.base_fields.items():
             if name not in schemes.PERSON_FIELDS:
                 self.targets.append((f"field:{name}", field.label))
-        if application.scheme == "apprenticeship":
+        if scheme.roster == "apprentices":
             self.targets.append(("field:roster", _("学徒名册")))
         for requirement in application.round.materials.all():
             self.targets.append((f"material:{requirement.pk}", _("材料：") + requirement.name))

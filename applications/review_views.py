@@ -13,6 +13,7 @@ from huzhou_craftsman.accounts.permissions import role_required
 from huzhou_craftsman.accounts.roles import Role
 
 from . import review, schemes, selectors, services, workflow
+from .claims import related_claims
 from .models import Application
 from .queue import Page, QueueRow, queue_for, queue_rows
 from .review_forms import BulkForm, CommentForm, DecisionForm, ReturnForm
@@ -82,6 +83,7 @@ def _review_context(request, application, **forms):
         "quota": review.quota_usage(application),
         "changes": review.version_changes(application),
         "others": others,
+        "related": related_claims(application),
         "comments": application.staff_comments.select_related("author"),
         "decisions": application.decisions.select_related("decided_by"),
         "timeline": AuditEvent.objects.filter(

@@ -6,7 +6,7 @@ from decimal import Decimal
 import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from huzhou_craftsman.accounts.services import audit_record
 from subsidies import rules
 
 from . import schemes
+from .claims import claim_clashes, claim_keys_register
 from .models import (
     Application,
     ApplicationVersion,
@@ -27,7 +28,6 @@ from .models import (
     MaterialRequirement,
     Person,
     Round,
-    Scheme,
 )
 from .transitions import application_transition, ensure_may_act
 from .workflow import Action, State
@@ -51,23 +51,29 @@ def person_get_or_create(*, name: str, resident_id: str, mobile: str = "") -> Pe
 # --- Estimates --------------------------------------------------------------------------------------------------
 
 
-def already_received(application: Application) -> Decimal:
-    """What the application's person was already awarded under the craftsman-title scheme (就高不重复)."""
-    if application.scheme != Scheme.CRAFTSMAN_TITLE or application.person_id is None:
+def already_received(*, scheme: str, person_id: int | None, exclude_application_id: int | None = None) -> Decimal:
+    """What a person holds in active awards under a scheme whose awards count against each other (就高不重复).
+
+    The one source for the estimate and the award alike: the awards themselves (read through the application's
+    reverse relation, so intake does not import the money side).
+    """
+    if person_id is None or not schemes.get(scheme).counts_already_received():
         return Decimal("0")
-    total = (
-        Application.objects.filter(
-            person_id=application.person_id, scheme=Scheme.CRAFTSMAN_TITLE, approved_total__isnull=False
-        )
-        .exclude(pk=application.pk)
-        .aggregate(total=Sum("approved_total"))["total"]
+    awards = Application.objects.filter(person_id=person_id, scheme=scheme, award__state="active")
+    if exclude_application_id is not None:
+        awards = awards.exclude(pk=exclude_application_id)
+    return awards.aggregate(total=Sum("award__total"))["total"] or Decimal("0")
+
+
+def _received(application: Application) -> Decimal:
+    return already_received(
+        scheme=application.scheme, person_id=application.person_id, exclude_application_id=application.pk
     )
-    return total or Decimal("0")
 
 
 def application_estimate(application: Application) -> tuple[Decimal, str]:
     """Ask the rules engine what the application is worth now; return (total, basis)."""
-    received = already_received(application)
+    received = _received(application)
     decision = schemes.decide(application, already_received=received)
     basis = decision.basis
     if received:
@@ -118,10 +124,10 @@ def application_save_draft(
             raise ValidationError(
                 _("申报已提交，当前状态为“%(state)s”，不能修改。") % {"state": application.public_state}
             )
-    new_details = schemes.details_from(cleaned)
+    new_details = schemes.details_from(application.scheme, cleaned)
     if application.state == State.RETURNED:
         new_details = _only_open_fields(application, new_details, cleaned)
-    if schemes.SPECS[application.scheme].has_person:
+    if application.definition.has_person:
         if cleaned.get("person_resident_id") and cleaned.get("person_name"):
             application.person = person_get_or_create(
                 name=cleaned["person_name"].strip(),
@@ -253,8 +259,6 @@ def submission_problems(application: Application, *, at=None) -> list[str]:
             % {"t": timezone.localtime(rnd.closes_at).strftime("%Y-%m-%d %H:%M")}
         )
     problems += [_("请填写：%(field)s") % {"field": name} for name in schemes.missing_fields(application)]
-    if application.scheme == Scheme.APPRENTICESHIP and not application.apprentices.exists():
-        problems.append(_("请录入或导入学徒名册。"))
     current = {a.requirement_id for a in application.attachments.all() if a.replaced_at is None}
     for requirement in rnd.materials.all():
         if requirement.required and requirement.pk not in current:
@@ -262,10 +266,13 @@ def submission_problems(application: Application, *, at=None) -> list[str]:
     problems += schemes.eligibility_problems(application)
     if not problems:
         try:
-            for claim in schemes.claims(application, already_received=already_received(application)):
+            for claim in schemes.claims(application, already_received=_received(application)):
                 rules.evaluate(claim)
         except rules.RuleError as error:
             problems.append(str(error))
+    if not problems:
+        # What is already claimed by a live application elsewhere: a warning on the draft, a refusal at submission.
+        problems += claim_clashes(application)
     return problems
 
 
@@ -291,6 +298,8 @@ def _snapshot(application: Application) -> dict:
                 "occupation": a.occupation,
                 "contract_months": a.contract_months,
                 "filed_months": a.filed_months,
+                "start_month": f"{a.start_month:%Y-%m}",
+                "end_month": f"{a.end_month:%Y-%m}",
                 "trained_months": a.trained_months,
                 "amount": str(a.amount),
             }
@@ -312,17 +321,11 @@ def application_submit(*, application: Application, by: User, request=None) -> A
     if problems:
         raise ValidationError(problems)
     action = Action.SUBMIT if application.state == State.DRAFT else Action.RESUBMIT
-    application.dedup_key = schemes.dedup_key(application)
+    claim_keys_register(application)
     application.submitted_at = timezone.now()
     application.version += 1
-    application.save(update_fields=["dedup_key", "submitted_at", "version", "estimate_total", "estimate_basis"])
-    try:
-        with transaction.atomic():
-            application_transition(application, action, by, request=request)
-    except IntegrityError:
-        raise ValidationError(
-            _("该人员（或单位）的同一类别、同一级别申报已在办理中或已获批准，不能重复申报。")
-        ) from None
+    application.save(update_fields=["submitted_at", "version", "estimate_total", "estimate_basis"])
+    application_transition(application, action, by, request=request)
     ApplicationVersion.objects.create(
         application=application, number=application.version, snapshot=_snapshot(application), submitted_by=by
     )
@@ -358,7 +361,8 @@ def roster_replace(*, application: Application, rows: list, by: User, request=No
     """Replace an apprenticeship application's roster with checked rows: all rows are saved, or none."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     ensure_may_act(by, application)
-    if application.scheme != Scheme.APPRENTICESHIP:
+    scheme = application.definition
+    if scheme.roster != "apprentices":
         raise ValidationError(_("只有学徒培训补贴申报有学徒名册。"))
     if not application.is_editable:
         raise ValidationError(_("申报已提交，不能再修改名册。"))
@@ -366,7 +370,6 @@ def roster_replace(*, application: Application, rows: list, by: User, request=No
         correction = application.corrections.filter(resolved_at__isnull=True).first()
         if correction is None or "roster" not in correction.open_fields:
             raise ValidationError(_("退回补正时只能修改退回意见中列出的内容。"))
-    standard = application.round.apprentice_standard or rules.APPRENTICE_MAX_STANDARD
     errors, apprentices = [], []
     for row in rows:
         try:
@@ -376,9 +379,8 @@ def roster_replace(*, application: Application, rows: list, by: User, request=No
             continue
         try:
             decision = rules.evaluate(
-                rules.Claim(
-                    scheme=Scheme.APPRENTICESHIP,
-                    standard=standard,
+                scheme.claim_for(
+                    application,
                     trained_months=row.trained_months,
                     filed_months=row.filed_months,
                     contract_months=row.contract_months,
@@ -395,6 +397,8 @@ def roster_replace(*, application: Application, rows: list, by: User, request=No
                 occupation=row.occupation,
                 contract_months=row.contract_months,
                 filed_months=row.filed_months,
+                start_month=row.start_month,
+                end_month=row.end_month,
                 trained_months=row.trained_months,
                 amount=decision.total,
             )

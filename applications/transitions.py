@@ -9,6 +9,7 @@ from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from . import workflow
+from .claims import claim_keys_release
 from .models import Application, ReviewDecision, Stage
 from .notifications import notification_create
 from .workflow import Action, State
@@ -92,6 +93,8 @@ def application_transition(
     previous = application.state
     application.state = transition.target
     application.save(update_fields=["state", "updated_at"])
+    if application.state not in workflow.ACTIVE_STATES and previous in workflow.ACTIVE_STATES:
+        claim_keys_release(application)  # withdrawn or rejected: what it claimed may be claimed again
     if stage is not None:
         ReviewDecision.objects.create(application=application, stage=stage, action=action, decided_by=by, reason=reason)
     audit_record(

@@ -14,6 +14,7 @@ from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from . import schemes, selectors, services
+from .claims import claim_clashes
 from .forms import ApprenticeFormSet, AttachmentForm, RosterUploadForm, WithdrawForm
 from .models import Application, MaterialRequirement
 from .roster import read_roster, roster_template
@@ -65,8 +66,6 @@ def _scheme_form(round, *, application=None, correction=None, data=None):
     """The scheme's form; for a returned application every field the reviewer did not open is locked (disabled
     fields keep their current value, whatever the browser sends)."""
     initial = {**application.details, **_person_initial(application)} if application else None
-    if initial and isinstance(initial.get("team_members"), list):
-        initial["team_members"] = "\n".join(f"{m['name']},{m['resident_id']}" for m in initial["team_members"])
     form = schemes.form_for(round, data=data, initial=initial)
     if correction is not None:
         open_fields = correction.open_fields
@@ -92,6 +91,9 @@ def _save_form(request, *, round, application=None, correction=None):
             else:
                 form.add_error(None, error)
         else:
+            # Saving never refuses a clash (a draft is the applicant's own), but says so now, not at submission.
+            for clash in claim_clashes(saved):
+                messages.warning(request, clash)
             return form, saved
     return form, None
 
@@ -251,6 +253,8 @@ def roster_upload(request, pk):
         report_errors(request, error)
     else:
         messages.success(request, _("已导入学徒 %(n)s 人。") % {"n": len(rows)})
+        for clash in claim_clashes(application):
+            messages.warning(request, clash)
     return redirect("application-detail", pk=pk)
 
 
@@ -275,7 +279,8 @@ def roster_edit(request, pk):
                 "occupation": a.occupation,
                 "contract_months": a.contract_months,
                 "filed_months": a.filed_months,
-                "trained_months": a.trained_months,
+                "start_month": f"{a.start_month:%Y-%m}",
+                "end_month": f"{a.end_month:%Y-%m}",
             }
             for a in application.apprentices.select_related("person")
         ]

@@ -263,3 +263,6 @@ PORTAL_NAME = _("湖州工匠培育工程资助申报平台")
 PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000")
 ISSUING_OFFICE = env.str("ISSUING_OFFICE", default="湖州市人力资源和社会保障局")
 PUBLIC_NOTICE_WORKING_DAYS = env.int("PUBLIC_NOTICE_WORKING_DAYS", default=5)
+# The bureau's interpretation of §6 退出机制 (RULES.md): a studio exits after this many consecutive failed yearly
+# reviews. Shown on the studio pages.
+STUDIO_EXIT_AFTER_FAILED_REVIEWS = env.int("STUDIO_EXIT_AFTER_FAILED_REVIEWS", default=2)

@@ -10,7 +10,6 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from xml.etree.ElementTree import ParseError
 
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -187,7 +186,7 @@ def read_results(upload, file_name: str) -> list[ResultRow]:
             workbook = load_workbook(upload, read_only=True, data_only=True)
             rows = list(workbook.worksheets[0].iter_rows(values_only=True))
             workbook.close()
-        except (InvalidFileException, zipfile.BadZipFile, ParseError, KeyError, ValueError, TypeError, OSError):
+        except (InvalidFileException, zipfile.BadZipFile, SyntaxError, KeyError, ValueError, TypeError, OSError):
             raise ValidationError(_("无法读取回盘文件：请使用平台提供的 XLSX 模板或 CSV 文件。")) from None
     rows = iter(rows)
     header = tuple(_cell(c) for c in next(rows, ()))[:4]

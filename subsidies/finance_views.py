@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from applications.models import Round, Scheme
+from applications.models import Round, scheme_choices
 from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.models import District
 from huzhou_craftsman.accounts.permissions import role_required
@@ -35,7 +35,7 @@ class DueFilter(django_filters.FilterSet):
         label=gettext_lazy("应付日期不晚于"), field_name="due_on", lookup_expr="lte",
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )  # fmt: skip
-    scheme = django_filters.ChoiceFilter(label=gettext_lazy("类别"), field_name="award__scheme", choices=Scheme.choices)
+    scheme = django_filters.ChoiceFilter(label=gettext_lazy("类别"), field_name="award__scheme", choices=scheme_choices)
     level = django_filters.CharFilter(label=gettext_lazy("级别代码"), field_name="award__level")
     district = django_filters.ModelChoiceFilter(
         label=gettext_lazy("区县"), field_name="award__organisation__district", queryset=District.objects.all()

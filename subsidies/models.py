@@ -9,7 +9,7 @@ from applications.models import Application, Person
 from huzhou_craftsman.accounts.models import Organisation
 
 from .payment_models import BankResultImport, PaymentBatch, PaymentCorrection, PaymentLine
-from .policy_models import EvaluationFiling, PolicyFigure, Studio, StudioReview
+from .policy_models import EvaluationFiling, PolicyFigure, Studio, StudioLevelChange, StudioReview
 
 __all__ = [
     "Award",
@@ -21,6 +21,7 @@ __all__ = [
     "PaymentLine",
     "PolicyFigure",
     "Studio",
+    "StudioLevelChange",
     "StudioReview",
 ]
 

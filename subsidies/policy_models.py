@@ -32,6 +32,48 @@ class Studio(models.Model):
     def has_exited(self) -> bool:
         return self.exited_at is not None
 
+    @property
+    def level_label(self) -> str:
+        from applications.models import describe_level
+
+        return describe_level("master_studio", self.level)
+
+
+class StudioLevelChange(models.Model):
+    """One change of a studio's rating (动态调整): a higher rating's award, or a bureau decision to downgrade.
+
+    The studio stays one record with one history; no award already paid is recalculated.
+    """
+
+    studio = models.ForeignKey(Studio, on_delete=models.PROTECT, related_name="level_changes")
+    from_level = models.CharField(_("原级别"), max_length=32, blank=True)
+    to_level = models.CharField(_("新级别"), max_length=32)
+    reason = models.TextField(_("依据或理由"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("调整时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        verbose_name = _("工作室级别调整")
+        verbose_name_plural = _("工作室级别调整")
+
+    def __str__(self):
+        return f"{self.studio_id} {self.from_level}→{self.to_level}"
+
+    @property
+    def from_level_label(self) -> str:
+        from applications.models import describe_level
+
+        return describe_level("master_studio", self.from_level)
+
+    @property
+    def to_level_label(self) -> str:
+        from applications.models import describe_level
+
+        return describe_level("master_studio", self.to_level)
+
 
 class StudioReview(models.Model):
     """A studio's yearly performance review (绩效考核)."""

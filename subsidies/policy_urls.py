@@ -9,4 +9,5 @@ urlpatterns = [
     path("studios/<int:pk>/", views.studio_detail, name="studio-detail"),
     path("studios/<int:pk>/review/", views.studio_review, name="studio-review"),
     path("studios/<int:pk>/exit/", views.studio_exit, name="studio-exit"),
+    path("studios/<int:pk>/level/", views.studio_level, name="studio-level"),
 ]

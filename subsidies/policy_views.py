@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from applications.schemes import registry
 from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.permissions import permission_required, role_required
 from huzhou_craftsman.accounts.roles import Role
@@ -63,6 +64,15 @@ class ReviewForm(forms.Form):
     notes = forms.CharField(label=gettext_lazy("考核意见"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
+class LevelChangeForm(forms.Form):
+    level = forms.ChoiceField(label=gettext_lazy("调整为"), choices=[])
+    reason = forms.CharField(label=gettext_lazy("调整理由"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = registry.get("master_studio").level_choices()
+
+
 class ExitForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("退出原因"), widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -74,7 +84,9 @@ READERS = (Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.ADMINISTRATOR, Role.AUDI
 @role_required(*READERS)
 def studio_list(request):
     studios_qs = Studio.objects.select_related("organisation").prefetch_related("reviews")
-    return render(request, "policy/studio_list.html", {"studios": studios_qs})
+    return render(
+        request, "policy/studio_list.html", {"studios": studios_qs, "exit_after": studios.exit_after_failed_reviews()}
+    )
 
 
 @role_required(*READERS)
@@ -86,6 +98,9 @@ def studio_detail(request, pk):
         {
             "studio": studio,
             "reviews": studio.reviews.select_related("reviewed_by"),
+            "level_changes": studio.level_changes.select_related("decided_by"),
+            "level_form": LevelChangeForm(),
+            "exit_after": studios.exit_after_failed_reviews(),
             "awards": studio.awards.prefetch_related("instalments"),
             "review_form": ReviewForm(initial={"year": timezone.localdate().year - 1}),
             "exit_form": ExitForm(),
@@ -108,6 +123,23 @@ def studio_review(request, pk):
             messages.success(request, _("考核结果已登记。"))
     else:
         messages.error(request, _("请填写考核年度和结果。"))
+    return redirect("studio-detail", pk=pk)
+
+
+@require_POST
+@role_required(*studios.BUREAU)
+def studio_level(request, pk):
+    studio = get_object_or_404(Studio, pk=pk)
+    form = LevelChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            studios.studio_level_change(studio=studio, by=request.user, request=request, **form.cleaned_data)
+        except (ValidationError, PermissionDenied) as error:
+            report_errors(request, error)
+        else:
+            messages.success(request, _("工作室级别已调整，历史记录保留。"))
+    else:
+        messages.error(request, _("请选择调整后的级别并填写理由。"))
     return redirect("studio-detail", pk=pk)
 
 

@@ -248,24 +248,36 @@ def scheme_maximum(
     with localcontext(_CONTEXT):
         ed = _lookup_edition(edition)
         scheme = _scheme(scheme, ed)
-        if scheme == "craftsman_title":
-            return _fen(max(ed.craftsman_title_amounts.values(), default=ZERO))
-        if scheme == "competition":
-            levels = ed.competition_awards.values()
-            awards = (a for roles in levels for row in roles.values() for a in row.values() if a is not None)
-            return _fen(max(awards, default=ZERO))
-        if scheme == "training_base":
-            return _fen(max(ed.training_base_amounts.values(), default=ZERO))
-        if scheme == "master_studio":
-            floor = ed.municipal_studio_min_amount
-            municipal = _municipal_amount(floor if municipal_amount is None else municipal_amount, ed)
-            return _fen(max([municipal, *(a for a in ed.master_studio_amounts.values() if a is not None)]))
         if scheme in ROUND_SET_SCHEMES:
             if amount is None:
                 raise RuleError(f"amount 未填写：{SCHEMES[scheme]}没有政策上限，最高额即批次确定的金额，须传入 amount")
             return _fen(_round_amount(scheme, amount, ed))
-        months = _months("filed_months", filed_months)
-        return _fen(ed.apprentice_max_standard * months / MONTHS_PER_YEAR)
+        return _fen(_MAXIMA[scheme](ed, municipal_amount, filed_months))
+
+
+def _competition_maximum(ed: Edition, _municipal: object, _months_: int) -> Decimal:
+    levels = ed.competition_awards.values()
+    return max((a for roles in levels for row in roles.values() for a in row.values() if a is not None), default=ZERO)
+
+
+def _studio_maximum(ed: Edition, municipal_amount: Money | None, _months_: int) -> Decimal:
+    floor = ed.municipal_studio_min_amount
+    municipal = _municipal_amount(floor if municipal_amount is None else municipal_amount, ed)
+    return max([municipal, *(a for a in ed.master_studio_amounts.values() if a is not None)])
+
+
+def _apprentice_maximum(ed: Edition, _municipal: object, filed_months: int) -> Decimal:
+    return ed.apprentice_max_standard * _months("filed_months", filed_months) / MONTHS_PER_YEAR
+
+
+# The ceiling of one claim, per scheme with a policy ceiling (the round-set schemes have none: see above).
+_MAXIMA = {
+    "craftsman_title": lambda ed, _m, _f: max(ed.craftsman_title_amounts.values(), default=ZERO),
+    "competition": _competition_maximum,
+    "training_base": lambda ed, _m, _f: max(ed.training_base_amounts.values(), default=ZERO),
+    "master_studio": _studio_maximum,
+    "apprenticeship": _apprentice_maximum,
+}
 
 
 def evaluate(claim: Claim) -> Decision:

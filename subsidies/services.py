@@ -5,12 +5,12 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications import schemes
-from applications.models import Application, Person, PublicNotice, Scheme
+from applications.models import Application, Person, PublicNotice
+from applications.services import already_received
 from applications.transitions import application_transition
 from applications.workflow import Action, State
 from huzhou_craftsman.accounts.models import User
@@ -29,19 +29,6 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return day.replace(year=day.year + years, day=28)
-
-
-def already_received(*, person_id: int | None, scheme: str, exclude_application_id: int | None = None) -> Decimal:
-    """What a person holds in active awards under the craftsman-title scheme (就高不重复 is person-level).
-
-    Other schemes have no such rule, so nothing counts against them.
-    """
-    if scheme != Scheme.CRAFTSMAN_TITLE or person_id is None:
-        return Decimal("0")
-    awards = Award.objects.filter(person_id=person_id, scheme=Scheme.CRAFTSMAN_TITLE, state=Award.State.ACTIVE)
-    if exclude_application_id is not None:
-        awards = awards.exclude(application_id=exclude_application_id)
-    return awards.aggregate(total=Sum("total"))["total"] or Decimal("0")
 
 
 def _decide(application: Application, received: Decimal) -> schemes.ApplicationDecision:
@@ -70,7 +57,7 @@ def award_create(*, application: Application, by: User | None = None, request=No
         # One person's awards are made one at a time, so 就高不重复 sees every earlier one.
         Person.objects.select_for_update().filter(pk=application.person_id).first()
     received = already_received(
-        person_id=application.person_id, scheme=application.scheme, exclude_application_id=application.pk
+        scheme=application.scheme, person_id=application.person_id, exclude_application_id=application.pk
     )
     decision = _decide(application, received)
     total, installments, basis, edition = decision.total, decision.installments, decision.basis, decision.edition
@@ -92,7 +79,7 @@ def award_create(*, application: Application, by: User | None = None, request=No
         for i in installments
         if i.amount > 0
     )
-    if award.scheme == "master_studio":
+    if application.definition.opens_studio:
         award.studio = studio_for_award(award)
         award.save(update_fields=["studio"])
     application.approved_total = award.total

@@ -1,5 +1,6 @@
 """Skill-master studios after the award (§6): one history per studio, yearly reviews, and exit."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,7 +10,7 @@ from huzhou_craftsman.accounts.models import User
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
-from .models import Award, Instalment, Studio, StudioReview
+from .models import Award, Instalment, Studio, StudioLevelChange, StudioReview
 
 LEVEL_RANK = {"municipal": 1, "provincial": 2, "national": 3}
 BUREAU = (Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.ADMINISTRATOR)
@@ -21,10 +22,52 @@ def studio_for_award(award: Award) -> Studio:
     studio, created = Studio.objects.select_for_update().get_or_create(
         organisation_id=award.organisation_id, name=name, defaults={"level": award.level}
     )
-    if not created and LEVEL_RANK.get(award.level, 0) > LEVEL_RANK.get(studio.level, 0):
+    if created:
+        StudioLevelChange.objects.create(
+            studio=studio, to_level=award.level, reason=award.basis, decided_by=award.approved_by
+        )
+    elif LEVEL_RANK.get(award.level, 0) > LEVEL_RANK.get(studio.level, 0):
+        StudioLevelChange.objects.create(
+            studio=studio,
+            from_level=studio.level,
+            to_level=award.level,
+            reason=award.basis,
+            decided_by=award.approved_by,
+        )
         studio.level = award.level
         studio.save(update_fields=["level"])
     return studio
+
+
+def exit_after_failed_reviews() -> int:
+    """The bureau's interpretation of §6 退出机制: exit after this many consecutive failed yearly reviews."""
+    return settings.STUDIO_EXIT_AFTER_FAILED_REVIEWS
+
+
+@transaction.atomic
+def studio_level_change(*, studio: Studio, level: str, reason: str, by: User, request=None) -> StudioLevelChange:
+    """Change a studio's rating by a bureau decision (动态调整); its history and paid awards stay as they are."""
+    if by.role not in BUREAU:
+        raise PermissionDenied(_("只有市级人力社保部门可以调整工作室级别。"))
+    if level not in LEVEL_RANK:
+        raise ValidationError({"level": _("未知的工作室级别。")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("调整级别必须写明理由。")})
+    studio = Studio.objects.select_for_update().get(pk=studio.pk)
+    if studio.has_exited:
+        raise ValidationError(_("该工作室已退出，不能再调整级别。"))
+    if studio.level == level:
+        raise ValidationError({"level": _("工作室已是该级别。")})
+    change = StudioLevelChange.objects.create(
+        studio=studio, from_level=studio.level, to_level=level, reason=reason, decided_by=by
+    )
+    audit_record(
+        action="studio.level_change", actor=by, target=studio, request=request, reason=reason,
+        data={"from": studio.level, "to": level},
+    )  # fmt: skip
+    studio.level = level
+    studio.save(update_fields=["level"])
+    return change
 
 
 @transaction.atomic
@@ -55,7 +98,7 @@ def studio_exit(*, studio: Studio, reason: str, by: User | None, request=None) -
 def studio_review_record(
     *, studio: Studio, year: int, result: str, notes: str, by: User, attachment=None, request=None
 ) -> StudioReview:
-    """Record a yearly review; a second failed review in a row starts the exit."""
+    """Record a yearly review; the N-th failed review in a row (setting, default 2) starts the exit."""
     if by.role not in BUREAU:
         raise PermissionDenied(_("只有市级人力社保部门可以登记工作室考核。"))
     studio = Studio.objects.select_for_update().get(pk=studio.pk)
@@ -69,8 +112,15 @@ def studio_review_record(
     audit_record(
         action="studio.review", actor=by, target=studio, request=request, data={"year": year, "result": result}
     )
-    previous = StudioReview.objects.filter(studio=studio, year=year - 1).first()
-    if result == StudioReview.Result.FAIL and previous and previous.result == StudioReview.Result.FAIL:
-        studio_exit(studio=studio, reason=_("连续两年绩效考核不合格（%(a)s、%(b)s 年度）") % {"a": year - 1, "b": year},
-                    by=by, request=request)  # fmt: skip
+    needed = exit_after_failed_reviews()
+    failed = {r.year for r in StudioReview.objects.filter(studio=studio, year__gt=year - needed, year__lte=year)
+              if r.result == StudioReview.Result.FAIL}  # fmt: skip
+    if len(failed) == needed:  # every one of the last N years, this one included, failed
+        studio_exit(
+            studio=studio,
+            reason=_("连续 %(n)s 年绩效考核不合格（%(a)s—%(b)s 年度）")
+            % {"n": needed, "a": year - needed + 1, "b": year},
+            by=by,
+            request=request,
+        )
     return review

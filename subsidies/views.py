@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from applications.models import PublicNotice, Scheme
+from applications.models import PublicNotice
+from applications.schemes import registry
 from huzhou_craftsman.accounts.models import User
 from huzhou_craftsman.accounts.permissions import role_required
 from huzhou_craftsman.accounts.roles import Role
@@ -55,7 +56,7 @@ def award_list(request):
     awards = awards_visible_to(request.user)
     is_staff = request.user.role in AWARD_STAFF
     scheme = request.GET.get("scheme", "")
-    if is_staff and scheme in Scheme.values:
+    if is_staff and scheme in registry.SCHEMES:
         awards = awards.filter(scheme=scheme)
     else:
         scheme = ""
@@ -63,5 +64,11 @@ def award_list(request):
     return render(
         request,
         "subsidies/award_list.html",
-        {"page": page, "awards": page.object_list, "is_staff": is_staff, "schemes": Scheme.choices, "scheme": scheme},
+        {
+            "page": page,
+            "awards": page.object_list,
+            "is_staff": is_staff,
+            "schemes": registry.choices(),
+            "scheme": scheme,
+        },
     )

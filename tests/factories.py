@@ -2,6 +2,7 @@
 
 import random
 from datetime import timedelta
+from decimal import Decimal
 
 import factory
 from django.contrib.auth.models import Group
@@ -92,6 +93,7 @@ class RoundFactory(factory.django.DjangoModelFactory):
     year = 2026
     opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
     closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=10))
+    standard_amount = Decimal("3000")  # the per-person amount of the round-set schemes (tuition, allowances)
 
     @factory.post_generation
     def materials(self, create, extracted, **kwargs):
@@ -133,3 +135,29 @@ def make_award(*, organisation=None, total="10000.00", instalments=("10000.00",)
             award=award, year=year, amount=Decimal(amount), due_on=due_on.replace(year=due_on.year + year - 1)
         )
     return award
+
+
+def training(months: int, start: tuple[int, int] = (2025, 1)) -> tuple[str, str]:
+    """A roster row's training period of ``months`` months from ``start``, as the two "YYYY-MM" cells."""
+    year, month = start
+    last = year * 12 + month - 1 + months - 1
+    return f"{year:04d}-{month:02d}", f"{last // 12:04d}-{last % 12 + 1:02d}"
+
+
+def roster_row(number, name, resident_id, occupation, contract, filed, trained, start=(2025, 1)):
+    """A checked roster row (as the XLSX reader or the formset returns it)."""
+
+    from applications.roster import RosterRow, parse_month
+
+    first, last = training(trained, start)
+    return RosterRow(number, name, resident_id, occupation, contract, filed, parse_month(first), parse_month(last))
+
+
+def catalogue_trade(trade="数控铣", edition="第48届世界技能大赛", competition="world_skills", year=2026) -> int:
+    """The catalogue entry an applicant picks (created if a flushed database lacks the seeded catalogue)."""
+    from applications.models import CompetitionEdition, CompetitionTrade
+
+    entry, _created = CompetitionEdition.objects.get_or_create(
+        name=edition, defaults={"competition": competition, "year": year}
+    )
+    return CompetitionTrade.objects.get_or_create(edition=entry, name=trade)[0].pk

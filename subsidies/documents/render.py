@@ -18,7 +18,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
-from applications.models import Scheme, describe_level
+from applications.models import describe_level
+from applications.schemes import registry
 from subsidies.models import Award
 
 from .models import Document
@@ -105,7 +106,7 @@ def document_context(document: Document) -> dict:
     ]
     url = verify_url(document)
     try:
-        scheme_label = Scheme(award.scheme).label
+        scheme_label = registry.label(award.scheme)
     except ValueError:
         scheme_label = award.scheme
     return {

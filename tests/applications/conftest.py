@@ -5,7 +5,7 @@ import pytest
 from applications import schemes, services
 from applications.models import Application, Round
 from huzhou_craftsman.accounts.roles import Role
-from tests.factories import RoundFactory, make_resident_id, make_user, pdf_upload
+from tests.factories import RoundFactory, catalogue_trade, make_resident_id, make_user, pdf_upload
 
 
 def craftsman_post(**overrides) -> dict:
@@ -25,6 +25,8 @@ def craftsman_post(**overrides) -> dict:
 
 
 def save_draft(user, round: Round, data: dict, application: Application | None = None) -> Application:
+    if isinstance(data.get("trade"), tuple):  # ("数控铣", "第48届世界技能大赛", …): pick it from the catalogue
+        data = {**data, "trade": str(catalogue_trade(*data["trade"]))}
     form = schemes.form_for(round, data=data)
     assert form.is_valid(), form.errors
     return services.application_save_draft(by=user, round=round, cleaned=form.cleaned_data, application=application)

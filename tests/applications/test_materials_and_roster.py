@@ -11,7 +11,7 @@ from PIL import Image
 from applications import roster, services
 from applications.models import Apprentice, Attachment
 from tests.applications.conftest import save_draft
-from tests.factories import RoundFactory, make_resident_id, pdf_upload
+from tests.factories import RoundFactory, make_resident_id, pdf_upload, training
 
 pytestmark = pytest.mark.django_db
 
@@ -101,9 +101,16 @@ def test_a_good_roster_is_imported_and_priced_per_apprentice(apprentice_draft, e
     rows = roster.read_roster(
         xlsx(
             [
-                ["甲", make_resident_id(101, birth="20000101"), "数控车工", 24, 12, 7],
-                ["乙", make_resident_id(102, birth="20010101"), "电工", 36, 12, 18],  # trained > filed: capped
-                ["丙", make_resident_id(103, birth="20020101"), "焊工", 6, 12, 12],  # contract < 12: nothing
+                ["甲", make_resident_id(101, birth="20000101"), "数控车工", 24, 12, *training(7)],
+                [
+                    "乙",
+                    make_resident_id(102, birth="20010101"),
+                    "电工",
+                    36,
+                    12,
+                    *training(18),
+                ],  # trained > filed: capped
+                ["丙", make_resident_id(103, birth="20020101"), "焊工", 6, 12, *training(12)],  # contract < 12: nothing
             ]
         )
     )
@@ -115,17 +122,17 @@ def test_a_good_roster_is_imported_and_priced_per_apprentice(apprentice_draft, e
 
 
 def test_a_roster_with_bad_rows_reports_each_by_row_number_and_saves_nothing(apprentice_draft, enterprise_user):
-    good = ["甲", make_resident_id(101), "数控车工", 24, 12, 7]
+    good = ["甲", make_resident_id(101), "数控车工", 24, 12, *training(7)]
     with pytest.raises(ValidationError) as error:
         roster.read_roster(
             xlsx(
                 [
                     good,
-                    ["", make_resident_id(102), "电工", 24, 12, 7],
-                    ["丙", "330502198001011234", "焊工", 24, 12, 7],
-                    ["丁", make_resident_id(104), "焊工", "十二", 12, 7],
-                    ["戊", make_resident_id(101), "焊工", 24, 12, 7],
-                    ["己", 330502198001011239, "焊工", 24, 12, 7],
+                    ["", make_resident_id(102), "电工", 24, 12, *training(7)],
+                    ["丙", "330502198001011234", "焊工", 24, 12, *training(7)],
+                    ["丁", make_resident_id(104), "焊工", "十二", 12, *training(7)],
+                    ["戊", make_resident_id(101), "焊工", 24, 12, *training(7)],
+                    ["己", 330502198001011239, "焊工", 24, 12, *training(7)],
                 ]
             )
         )
@@ -152,10 +159,15 @@ def test_a_wrong_header_is_refused():
 
 
 def test_a_person_registered_under_another_name_fails_the_whole_roster(apprentice_draft, enterprise_user):
-    rows = roster.read_roster(xlsx([["甲", make_resident_id(101), "电工", 24, 12, 12]]))
+    rows = roster.read_roster(xlsx([["甲", make_resident_id(101), "电工", 24, 12, *training(12)]]))
     services.roster_replace(application=apprentice_draft, rows=rows, by=enterprise_user)
     clash = roster.read_roster(
-        xlsx([["乙", make_resident_id(102), "电工", 24, 12, 12], ["冒名", make_resident_id(101), "电工", 24, 12, 12]])
+        xlsx(
+            [
+                ["乙", make_resident_id(102), "电工", 24, 12, *training(12)],
+                ["冒名", make_resident_id(101), "电工", 24, 12, *training(12)],
+            ]
+        )
     )
     with pytest.raises(ValidationError, match="第 3 行"):
         services.roster_replace(application=apprentice_draft, rows=clash, by=enterprise_user)

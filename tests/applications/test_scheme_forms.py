@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from applications import schemes
+from subsidies.models import Award
 from tests.applications.conftest import craftsman_post, save_draft
 from tests.factories import RoundFactory, make_resident_id
 
@@ -61,6 +62,11 @@ def test_highest_only_the_estimate_tops_up_an_earlier_award(enterprise_user, cra
     earlier.approved_total = Decimal("5000")
     earlier.state = "approved"
     earlier.save()
+    # "Already received" is read from the awards (the one source for the estimate and the award alike).
+    Award.objects.create(
+        application=earlier, organisation=earlier.organisation, person=earlier.person, scheme="craftsman_title",
+        level="youth", total=Decimal("5000"), basis="第3条", policy_edition="huzhou-2021",
+    )  # fmt: skip
     later = save_draft(enterprise_user, RoundFactory(), craftsman_post(level="craftsman"))
     assert later.estimate_total == Decimal("5000.00")
     assert "就高不重复" in later.estimate_basis
@@ -75,11 +81,9 @@ def test_competition_expert_team_lists_members_and_gets_half(enterprise_user):
         {
             "person_name": "王队长",
             "person_resident_id": make_resident_id(20),
-            "competition": "world_skills",
+            "trade": ("数控铣",),
             "level": "gold",
             "role": "expert_team",
-            "year": "2026",
-            "trade": "数控铣",
             "team_members": members,
         },
     )
@@ -101,8 +105,8 @@ def test_coach_at_china_skills_is_not_eligible_and_says_why(enterprise_user):
     application = save_draft(
         enterprise_user,
         round,
-        {"person_name": "赵教练", "person_resident_id": make_resident_id(30), "competition": "china_skills",
-         "level": "gold", "role": "coach", "year": "2025", "trade": "焊接"},
+        {"person_name": "赵教练", "person_resident_id": make_resident_id(30), "level": "gold", "role": "coach",
+         "trade": ("焊接", "第二届全国技能大赛（中国技能大赛）", "china_skills", 2023)},
     )  # fmt: skip
     assert application.estimate_total == Decimal("0")
     assert application.estimate_basis

@@ -20,7 +20,7 @@ from huzhou_craftsman.accounts.roles import Role
 from subsidies.documents.models import Document
 from subsidies.models import Instalment
 from tests.e2e.helpers import staff_page
-from tests.factories import PDF_BYTES, RoundFactory, district, make_resident_id, make_uscc
+from tests.factories import PDF_BYTES, RoundFactory, catalogue_trade, district, make_resident_id, make_uscc
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.usefixtures("reference_data")]
 
@@ -38,6 +38,7 @@ def open_in_queue(page, number):
 def test_the_whole_story(new_page, shot, tmp_path, celery_worker_process):
     craftsman_round = RoundFactory(title="2026年度湖州工匠遴选", materials=[("推荐表（盖章）", True)])
     RoundFactory(scheme="competition", title="2026年度技能竞赛奖励", materials=[])
+    milling, turning = catalogue_trade("数控铣"), catalogue_trade("数控车")
     material = tmp_path / "推荐表.pdf"
     material.write_bytes(PDF_BYTES)
 
@@ -84,11 +85,10 @@ def test_the_whole_story(new_page, shot, tmp_path, celery_worker_process):
     ent.get_by_role("link", name="2026年度技能竞赛奖励").click()
     field(ent, "姓名").fill("孙技术")
     field(ent, "身份证号").fill(make_resident_id(902, birth="19700101"))
-    field(ent, "竞赛").select_option("world_skills")
+    # The competition and trade are picked from the bureau's catalogue, never typed.
+    ent.get_by_label("赛事及竞赛项目").select_option(str(turning))
     ent.get_by_label("成绩").select_option("gold")
     ent.get_by_label("获奖身份").select_option("expert_team")
-    ent.get_by_label("竞赛年度").fill("2026")
-    ent.get_by_label("竞赛项目").fill("数控铣")
     ent.get_by_label("专家团队成员").fill(f"周一,{make_resident_id(903)}\n吴二,{make_resident_id(904)}")
     ent.get_by_role("button", name="保存草稿").click()
     assert "500,000.00" in ent.get_by_test_id("estimate").inner_text()
@@ -97,17 +97,33 @@ def test_the_whole_story(new_page, shot, tmp_path, celery_worker_process):
 
     # 4. The district returns the competition application; the enterprise corrects it.
     open_in_queue(district_page, team.number)
-    field(district_page, "竞赛项目").fill("请按获奖证书填写完整项目名称")
+    field(district_page, "赛事及竞赛项目").fill("获奖证书上的项目是数控铣，请重新选择")
     district_page.get_by_role("button", name="退回补正").click()
     district_page.wait_for_url("**/review/queue/")
     ent.goto(f"/applications/{team.pk}/")
-    expect(ent.get_by_text("请按获奖证书填写完整项目名称")).to_be_visible()
+    expect(ent.get_by_text("获奖证书上的项目是数控铣，请重新选择")).to_be_visible()
     ent.get_by_role("link", name="修改").click()
-    ent.get_by_label("竞赛项目").fill("数控铣（世界技能大赛第48届）")
+    ent.get_by_label("赛事及竞赛项目").select_option(str(milling))
     ent.get_by_role("button", name="保存草稿").click()
     ent.get_by_role("button", name="补正后重新提交").click()
     expect(ent.get_by_test_id("state")).to_have_text("已提交，等待区县审核")
     shot(ent, "04-corrected")
+
+    # 4b. The same team award claimed again (however it is worded, it is the same catalogue trade) is refused.
+    ent.goto("/apply/")
+    ent.get_by_role("link", name="2026年度技能竞赛奖励").click()
+    field(ent, "姓名").fill("孙技术")
+    field(ent, "身份证号").fill(make_resident_id(902, birth="19700101"))
+    ent.get_by_label("赛事及竞赛项目").select_option(str(milling))
+    ent.get_by_label("成绩").select_option("gold")
+    ent.get_by_label("获奖身份").select_option("expert_team")
+    ent.get_by_label("专家团队成员").fill(f"周一,{make_resident_id(903)}")
+    ent.get_by_role("button", name="保存草稿").click()
+    expect(ent.get_by_text("已在其他申报中申领").first).to_be_visible()
+    ent.get_by_role("button", name="提交申报").click()
+    expect(ent.get_by_text("已在其他申报中申领").first).to_be_visible()
+    assert Application.objects.filter(scheme="competition", state="draft").count() == 1
+    shot(ent, "04b-duplicate-refused")
 
     # 5. District, city review and city approval decide; the approver opens the notice.
     district_page.goto("/review/queue/")

@@ -21,7 +21,7 @@ from subsidies.models import Award, Instalment
 from tests.applications.conftest import craftsman_post
 from tests.applications.test_notices import awaiting_notice, craftsman_awaiting, freeze_today, submitted
 from tests.conftest import login
-from tests.factories import RoundFactory, make_resident_id, make_user
+from tests.factories import RoundFactory, make_resident_id, make_user, roster_row
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def approve_through_notice(application, approver) -> Award:
 
 def roster(*rows) -> list[RosterRow]:
     return [
-        RosterRow(n, f"学徒{n}", make_resident_id(200 + n, birth="20000101"), "数控车工", *months)
+        roster_row(n, f"学徒{n}", make_resident_id(200 + n, birth="20000101"), "数控车工", *months)
         for n, months in enumerate(rows, start=1)
     ]
 
@@ -74,11 +74,9 @@ SCHEME_CASES = {
         {
             "person_name": "王队长",
             "person_resident_id": make_resident_id(20),
-            "competition": "world_skills",
+            "trade": ("数控铣",),
             "level": "gold",
             "role": "expert_team",
-            "year": "2026",
-            "trade": "数控铣",
             "team_members": f"张三,{make_resident_id(21)}\n李四,{make_resident_id(22)}",
         },
         None,
@@ -117,6 +115,34 @@ SCHEME_CASES = {
             for r in APPRENTICES
         ],
     ),
+    # §9 学费补助, §9 岗位补贴, §10 生活补贴: every listed person at the round's amount.
+    "tuition": (
+        {"scheme": "tuition", "standard_amount": Decimal("3000")},
+        {
+            "people": f"周一,{make_resident_id(50)}\n吴二,{make_resident_id(51)}",
+            "college": "湖州技师学院",
+            "class_type": "preparatory_technician",
+            "graduation_year": "2026",
+        },
+        None,
+        [rules.Claim(scheme="tuition", amount=Decimal("3000"))] * 2,
+    ),
+    "post_allowance": (
+        {"scheme": "post_allowance", "standard_amount": Decimal("2400")},
+        {"people": f"郑三,{make_resident_id(52)}", "system_document": "高技能岗位津贴办法", "post": "数控加工"},
+        None,
+        [rules.Claim(scheme="post_allowance", amount=Decimal("2400"))],
+    ),
+    "living_allowance": (
+        {"scheme": "living_allowance", "standard_amount": Decimal("2000")},
+        {
+            "people": f"王四,{make_resident_id(53)}\n冯五,{make_resident_id(54)}\n陈六,{make_resident_id(55)}",
+            "partner_area": "四川省凉山州",
+            "agreement": "HZ-LS-2026-01",
+        },
+        None,
+        [rules.Claim(scheme="living_allowance", amount=Decimal("2000"))] * 3,
+    ),
 }
 
 
@@ -141,7 +167,10 @@ def test_each_scheme_gets_the_award_the_rules_engine_decides(case, enterprise_us
     assert award.policy_edition == rules.POLICY_EDITION and award.approved_by is None
     assert {i.year: i.amount for i in award.instalments.all()} == expected
     assert all(i.due_on == services.add_years(today, i.year - 1) and i.state == "due" for i in award.instalments.all())
-    if len(decisions) == 1:
+    if "people" in data:  # the per-person basis, then the list's count and total
+        assert award.basis.startswith(decisions[0].basis)
+        assert f"名册 {len(decisions)} 人，其中 {len(decisions)} 人符合条件" in award.basis
+    elif len(decisions) == 1:
         assert award.basis == decisions[0].basis
     else:
         assert "名册 3 人，其中 2 人符合条件" in award.basis  # the third apprentice's contract is under a year
@@ -178,8 +207,8 @@ def test_an_award_approved_on_29_february_has_year_two_on_28_february(monkeypatc
 
 
 def test_an_ineligible_claim_gets_a_zero_award_without_instalments(enterprise_user, approver):
-    data = {"person_name": "赵教练", "person_resident_id": make_resident_id(30), "competition": "china_skills",
-            "level": "gold", "role": "coach", "year": "2025", "trade": "焊接"}  # fmt: skip
+    data = {"person_name": "赵教练", "person_resident_id": make_resident_id(30), "level": "gold", "role": "coach",
+            "trade": ("焊接", "第二届全国技能大赛（中国技能大赛）", "china_skills", 2023)}  # fmt: skip
     application = awaiting_notice(submitted(enterprise_user, RoundFactory(scheme="competition"), data))
     award = approve_through_notice(application, approver)
     assert award.total == Decimal("0") and not award.instalments.exists()

@@ -1,5 +1,6 @@
 """The policy dashboard against hand-computed totals, its fixed query count, and the studios' review and exit."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -46,7 +47,7 @@ def data(db):
     for seq, amount in ((1, "6000.00"), (2, "2916.67"), (3, "0.00")):
         Apprentice.objects.create(
             application=apprenticeship.application, row_number=seq, occupation="电工", contract_months=24,
-            filed_months=12, trained_months=12,
+            filed_months=12, trained_months=12, start_month=date(2025, 1, 1), end_month=date(2025, 12, 1),
             person=Person.objects.create(resident_id=make_resident_id(300 + seq), name=f"学徒{seq}"),
             amount=Decimal(amount),
         )  # fmt: skip
@@ -129,7 +130,7 @@ def test_two_failed_reviews_in_a_row_exit_the_studio_and_stop_its_payments(data)
     assert not studio.has_exited  # not in a row
     studios.studio_review_record(studio=studio, year=2027, result="fail", notes="整改不到位", by=reviewer)
     studio.refresh_from_db()
-    assert studio.has_exited and "连续两年" in studio.exit_reason
+    assert studio.has_exited and "连续 2 年" in studio.exit_reason
     assert AuditEvent.objects.filter(action="studio.exit", target_id=str(studio.pk)).exists()
     instalment = award.instalments.get()
     assert instalment.pk not in payments.instalments_due().values_list("pk", flat=True)
@@ -159,6 +160,52 @@ def test_a_studio_rated_higher_keeps_one_history(data):
     assert provincial.studio == studio
     studio.refresh_from_db()
     assert studio.level == "provincial" and studio.reviews.count() == 1 and studio.awards.count() == 2
+    assert [(c.from_level, c.to_level) for c in studio.level_changes.all()] == [
+        ("", "municipal"),
+        ("municipal", "provincial"),
+    ]
+
+
+def test_the_exit_rule_is_a_setting_stated_on_the_studio_pages(client, data, settings):
+    settings.STUDIO_EXIT_AFTER_FAILED_REVIEWS = 3
+    reviewer = make_user(Role.CITY_REVIEWER)
+    studio = Studio.objects.get()
+    login(client, reviewer)
+    for page in (reverse("studio-list"), reverse("studio-detail", args=[studio.pk])):
+        assert "连续 3 年绩效考核不合格" in client.get(page).content.decode()
+    for year in (2024, 2025):
+        studios.studio_review_record(studio=studio, year=year, result="fail", notes="", by=reviewer)
+    studio.refresh_from_db()
+    assert not studio.has_exited  # two failures are not enough when the bureau says three
+    studios.studio_review_record(studio=studio, year=2026, result="fail", notes="", by=reviewer)
+    studio.refresh_from_db()
+    assert studio.has_exited and "连续 3 年" in studio.exit_reason
+
+
+def test_a_downgrade_by_decision_keeps_the_studio_and_its_paid_awards(client, data):
+    studio = Studio.objects.get()
+    award = studio.awards.get()
+    approver = make_user(Role.CITY_APPROVER)
+    with pytest.raises(ValidationError, match="必须写明理由"):
+        studios.studio_level_change(studio=studio, level="municipal", reason="", by=approver)
+    organisation = award.organisation
+    studio_award("数控大师工作室", level="provincial", total="50000.00", organisation=organisation)
+    login(client, approver)
+    client.post(reverse("studio-level", args=[studio.pk]), {"level": "municipal", "reason": "2026年度复核降为市级"})
+    studio.refresh_from_db()
+    assert studio.level == "municipal" and Studio.objects.count() == 1
+    assert [c.to_level for c in studio.level_changes.all()] == ["municipal", "provincial", "municipal"]
+    assert studio.awards.count() == 2 and {a.total for a in studio.awards.all()} == {
+        Decimal("80000.00"),
+        Decimal("50000.00"),
+    }
+    assert AuditEvent.objects.filter(action="studio.level_change", target_id=str(studio.pk)).exists()
+    page = client.get(reverse("studio-detail", args=[studio.pk])).content.decode()
+    assert "2026年度复核降为市级" in page
+    login(client, make_user(Role.FINANCE_MAKER))
+    assert (
+        client.post(reverse("studio-level", args=[studio.pk]), {"level": "national", "reason": "x"}).status_code == 403
+    )
 
 
 def test_studio_pages(client, data):
