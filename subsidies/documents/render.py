@@ -95,13 +95,25 @@ class InstalmentRow:
     words: str
 
 
+def text_width_em(text: str) -> float:
+    """Width of a line in em: CJK characters are one em, digits and Latin letters half an em."""
+    return sum(0.5 if ord(char) < 0x2E80 else 1.0 for char in text)
+
+
+def office_indent_em(office: str, date_text: str) -> float:
+    """GB/T 9704-2012 7.3.5.1: the date four characters in from the right, the organ's name centred over the date."""
+    return max(0.0, 4 + (text_width_em(date_text) - text_width_em(office)) / 2)
+
+
 def _common_context(document: Document) -> dict:
     url = verify_url(document)
+    date_text = chinese_date(timezone.localtime(document.requested_at).date())
     return {
+        "office_indent_em": f"{office_indent_em(settings.ISSUING_OFFICE, date_text):.2f}",
         "document": document,
         "issuing_office": settings.ISSUING_OFFICE,
         "number": document.number,
-        "date": chinese_date(timezone.localtime(document.requested_at).date()),
+        "date": date_text,
         "verify_url": url,
         "qr_svg": qr_svg(url),
         "sealed": signing_enabled(),

@@ -458,6 +458,10 @@ def document_download_record(*, document: Document, by: User, request=None) -> N
     )
 
 
+def sha256_of_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def sha256_of_upload(upload) -> str:
     digest = hashlib.sha256()
     for chunk in upload.chunks():

@@ -51,9 +51,10 @@ SEAL_DIAMETER_PT = 42 / 25.4 * 72  # a 42 mm seal
 
 
 def seal_over(anchor: SealPlacement) -> SealPlacement:
-    """The seal's square centred on the organ's name and date, which sit a little below its centre (7.3.5.1)."""
+    """The seal's square centred over the date (``anchor``) and the organ's name one line above it, so that both
+    lie in the seal's lower half, "居印章中心偏下位置" (GB/T 9704-2012 7.3.5.1)."""
     x1, y1, x2, y2 = anchor.box
-    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2 + 6  # 6 pt up: the text lies just under the seal's centre
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2 + 30  # about the organ's line: one 29 pt grid line above the date
     r = SEAL_DIAMETER_PT / 2
     return SealPlacement(page=anchor.page, box=(cx - r, cy - r, cx + r, cy + r))
 
