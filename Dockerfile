@@ -24,7 +24,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # ~18 s instead of ~0.25 s), and the Noto CJK fonts (Sans and Serif) for Chinese text.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-lxgw-wenkai \
     && rm -rf /var/lib/apt/lists/*
 
 # --- build: Python packages, npm assets, compiled translations, collected static files ------------------------

@@ -60,6 +60,7 @@ services:
 serve-setup: system-run $(VENV)/.run-installed node_modules/.installed messages
 	@mkdir -p var/staticfiles
 	$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py make_demo_signing_cert
 	@$(PY) manage.py seed_demo
 
 run: serve-setup

@@ -266,3 +266,39 @@ PUBLIC_NOTICE_WORKING_DAYS = env.int("PUBLIC_NOTICE_WORKING_DAYS", default=5)
 # The bureau's interpretation of §6 退出机制 (RULES.md): a studio exits after this many consecutive failed yearly
 # reviews. Shown on the studio pages.
 STUDIO_EXIT_AFTER_FAILED_REVIEWS = env.int("STUDIO_EXIT_AFTER_FAILED_REVIEWS", default=2)
+
+# --- Approval documents: numbers and the digital seal (docs/documents.md) ----------------------------------------
+# 发文字号 after GB/T 9704-2012 7.2.4: 代字〔年份〕序号号, the serial without leading zeros.
+DOCUMENT_LETTER_CODE = env.str("DOCUMENT_LETTER_CODE", default="湖人社补")  # the applicants' 告知书 and 计划
+DOCUMENT_NOTICE_CODE = env.str("DOCUMENT_NOTICE_CODE", default="湖人社发")  # the round's 通知 (a 公文)
+# The round notice's addressees (主送) and copies (抄送), and the organ that prints it (印发机关).
+DOCUMENT_NOTICE_ADDRESSEES = env.str(
+    "DOCUMENT_NOTICE_ADDRESSEES", default="各区县人力社保局，南太湖新区人力社保局，市级各有关单位"
+)
+DOCUMENT_NOTICE_COPIES = env.str("DOCUMENT_NOTICE_COPIES", default="市财政局，市总工会")
+DOCUMENT_NOTICE_PRINTER = env.str("DOCUMENT_NOTICE_PRINTER", default="湖州市人力资源和社会保障局办公室")
+# Every document is sealed with a PAdES signature when this is on; nothing is issued unsigned while it is on.
+DOCUMENT_SIGNING = env.bool("DOCUMENT_SIGNING", default=True)
+# "pyhanko" signs here with the PKCS#12 key below; "remote" posts to an e-seal service (DOCUMENT_SEAL_SERVICE_URL).
+DOCUMENT_SIGNING_BACKEND = env.str("DOCUMENT_SIGNING_BACKEND", default="pyhanko")
+DEMO_SIGNING_P12 = VAR_DIR / "signing" / "demo-signer.p12"
+DEMO_SIGNING_PASSWORD = "demo-only-not-secret"  # noqa: S105 (the demo key of make run and the tests)
+DOCUMENT_SIGNING_P12 = env.str("DOCUMENT_SIGNING_P12", default="" if PRODUCTION else str(DEMO_SIGNING_P12))
+DOCUMENT_SIGNING_PASSWORD = env.str("DOCUMENT_SIGNING_PASSWORD", default="" if PRODUCTION else DEMO_SIGNING_PASSWORD)
+# Extra PEM files of roots a signer may chain to (e.g. the seal platform's); the p12's own CA is always trusted.
+DOCUMENT_SIGNING_TRUST_ROOTS = env.list("DOCUMENT_SIGNING_TRUST_ROOTS", default=[])
+DOCUMENT_SIGNING_LOCATION = env.str("DOCUMENT_SIGNING_LOCATION", default="浙江省湖州市")
+DOCUMENT_SEAL_SERVICE_URL = env.str("DOCUMENT_SEAL_SERVICE_URL", default="")
+DOCUMENT_SEAL_SERVICE_TOKEN = env.str("DOCUMENT_SEAL_SERVICE_TOKEN", default="")
+# The visible seal: the bureau's own PNG (transparent background), or one drawn from ISSUING_OFFICE and this name.
+DOCUMENT_SEAL_IMAGE = env.str("DOCUMENT_SEAL_IMAGE", default="")
+DOCUMENT_SEAL_NAME = env.str("DOCUMENT_SEAL_NAME", default="" if PRODUCTION else "演示专用章")
+if (PRODUCTION and DOCUMENT_SIGNING and DOCUMENT_SIGNING_BACKEND == "pyhanko") and (
+    not DOCUMENT_SIGNING_P12 or not Path(DOCUMENT_SIGNING_P12).is_file() or not DOCUMENT_SIGNING_PASSWORD
+):
+    raise ImproperlyConfigured(
+        "PORTAL_PRODUCTION=1 with DOCUMENT_SIGNING on requires DOCUMENT_SIGNING_P12 (an existing PKCS#12 file "
+        "with the bureau's key and certificate) and DOCUMENT_SIGNING_PASSWORD."
+    )
+if PRODUCTION and DOCUMENT_SIGNING and DOCUMENT_SIGNING_BACKEND == "remote" and not DOCUMENT_SEAL_SERVICE_URL:
+    raise ImproperlyConfigured("DOCUMENT_SIGNING_BACKEND=remote requires DOCUMENT_SEAL_SERVICE_URL.")

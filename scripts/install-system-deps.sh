@@ -6,7 +6,8 @@
 set -euo pipefail
 mode=${1:-run}
 
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk gettext nodejs npm)
+# Fonts of the documents (docs/documents.md): Noto Serif CJK SC for titles, LXGW WenKai (OFL) for the 仿宋-style body.
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fonts-lxgw-wenkai gettext nodejs npm)
 if [ "$mode" = "test" ] || [ "$mode" = "bench" ]; then
   packages+=(chromium poppler-utils postgresql redis-server)
 fi

@@ -18,7 +18,7 @@ from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from . import rules
-from .documents.services import award_documents_request
+from .documents.services import award_documents_request, notice_document_request
 from .models import Award, Instalment
 from .studios import studio_for_award
 
@@ -149,4 +149,7 @@ def notice_close(*, notice: PublicNotice, by: User | None = None, request=None) 
             "total": str(sum((a.total for a in awards), Decimal("0"))),
         },
     )
+    # The round's official 通知 listing these awards, rendered and sealed by a worker after the commit.
+    if awards:
+        notice_document_request(notice=notice, by=by)
     return awards

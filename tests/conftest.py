@@ -23,6 +23,20 @@ def pytest_report_header(config):
     ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _demo_signing_certificate():
+    """Documents are sealed in the tests as in `make run`: with the demo CA's certificate (made once, under var/)."""
+    from pathlib import Path
+
+    from subsidies.documents.demo_ca import make_demo_ca
+
+    p12 = Path(settings.DOCUMENT_SIGNING_P12)
+    if settings.DOCUMENT_SIGNING and not p12.is_file():
+        make_demo_ca(
+            p12.parent, organ=settings.ISSUING_OFFICE, password=settings.DOCUMENT_SIGNING_PASSWORD, name=p12.stem
+        )
+
+
 @pytest.fixture(autouse=True)
 def _celery_mode(request):
     """Unit tests run tasks in-process; tests marked integration talk to a real worker over Redis."""

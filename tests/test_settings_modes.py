@@ -21,6 +21,9 @@ CLEAN_ENV = {
         "PORTAL_PRODUCTION",
         "DEBUG",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "DOCUMENT_SIGNING",
+        "DOCUMENT_SIGNING_P12",
+        "DOCUMENT_SIGNING_PASSWORD",
     }
 }
 
@@ -87,6 +90,9 @@ def test_check_deploy_is_clean_in_production():
         ALLOWED_HOSTS="portal.hzrs.example.cn",
         DATABASE_URL="postgres://u:p@db:5432/portal",
         REDIS_URL="redis://broker:6379/0",
+        # Production signs every document: the key is part of a deployment (the tests' demo key stands in).
+        DOCUMENT_SIGNING_P12=str(settings.DOCUMENT_SIGNING_P12),
+        DOCUMENT_SIGNING_PASSWORD=settings.DOCUMENT_SIGNING_PASSWORD,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout

@@ -9,7 +9,9 @@ from .models import Document
 
 
 class VerifyUploadForm(forms.Form):
-    file = forms.FileField(label=_("上传 PDF 文件核对"), help_text=_("文件只用于计算 SHA-256，不会保存。"))
+    file = forms.FileField(
+        label=_("上传 PDF 文件核对"), help_text=_("文件只用于计算 SHA-256 和核验电子签章，不会保存。")
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -11,17 +11,24 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DocumentSequence(models.Model):
-    """The last document number issued in a year; its row is locked while a number is taken, so numbers have no gaps."""
+    """The last number issued in a year of one series (the applicants' letters, the round notices); its row is
+    locked while a number is taken, so numbers have no gaps."""
 
-    year = models.PositiveSmallIntegerField(_("年度"), unique=True)
+    class Series(models.TextChoices):
+        AWARD = "award", _("资助告知书与拨付计划")
+        NOTICE = "notice", _("资助名单通知")
+
+    series = models.CharField(_("编号序列"), max_length=16, choices=Series.choices, default=Series.AWARD)
+    year = models.PositiveSmallIntegerField(_("年度"))
     last_number = models.PositiveIntegerField(_("已用最大序号"), default=0)
 
     class Meta:
         verbose_name = _("文书编号序列")
         verbose_name_plural = _("文书编号序列")
+        constraints = [models.UniqueConstraint(fields=["series", "year"], name="one_sequence_per_series_year")]
 
     def __str__(self):
-        return f"{self.year}: {self.last_number}"
+        return f"{self.series} {self.year}: {self.last_number}"
 
 
 def document_path(instance, filename):
@@ -30,11 +37,13 @@ def document_path(instance, filename):
 
 
 class Document(models.Model):
-    """One issued PDF of an award (the letter or the disbursement schedule), in one version, verifiable by its token."""
+    """One issued, digitally sealed PDF, in one version, verifiable by its token: an award's letter or disbursement
+    schedule, or the official notice (通知) listing the awards of a closed public notice."""
 
     class Kind(models.TextChoices):
-        LETTER = "letter", _("资助确认书")
-        SCHEDULE = "schedule", _("资助分期拨付计划表")
+        LETTER = "letter", _("资助告知书")
+        SCHEDULE = "schedule", _("资助分期拨付计划")
+        ROUND_NOTICE = "round_notice", _("资助名单通知")
 
     class State(models.TextChoices):
         PENDING = "pending", _("生成中")
@@ -43,7 +52,20 @@ class Document(models.Model):
         REVOKED = "revoked", _("已作废")
 
     award = models.ForeignKey(
-        "subsidies.Award", on_delete=models.PROTECT, related_name="documents", verbose_name=_("资助")
+        "subsidies.Award",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("资助"),
+    )
+    notice = models.ForeignKey(
+        "applications.PublicNotice",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("公示"),
     )
     kind = models.CharField(_("文书类型"), max_length=16, choices=Kind.choices, default=Kind.LETTER)
     version = models.PositiveSmallIntegerField(_("版本"), default=1)
@@ -73,6 +95,9 @@ class Document(models.Model):
     revoke_reason = models.TextField(_("作废原因"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("生成尝试次数"), default=0)
     last_error = models.TextField(_("最近一次错误"), blank=True)
+    # Who sealed the file (the signing certificate's subject) and when; empty when signing was switched off.
+    signer = models.CharField(_("签章人"), max_length=200, blank=True)
+    signed_at = models.DateTimeField(_("签章时间"), null=True, blank=True)
     # When the sweep last re-sent the generation task (a document is re-sent at most once per sweep period).
     last_swept_at = models.DateTimeField(null=True, blank=True)
 
@@ -82,7 +107,12 @@ class Document(models.Model):
         verbose_name_plural = _("资助文书")
         constraints = [
             models.UniqueConstraint(fields=["award", "kind", "version"], name="one_document_per_award_kind_version"),
-            models.UniqueConstraint(fields=["year", "serial"], name="one_document_per_year_serial"),
+            models.UniqueConstraint(fields=["notice", "kind", "version"], name="one_document_per_notice_kind_version"),
+            models.CheckConstraint(
+                condition=(Q(kind="round_notice") & Q(award__isnull=True) & Q(notice__isnull=False))
+                | (~Q(kind="round_notice") & Q(award__isnull=False) & Q(notice__isnull=True)),
+                name="document_of_an_award_or_of_a_notice",
+            ),
             models.CheckConstraint(
                 condition=~Q(state="ready") | (~Q(sha256="") & ~Q(file="")), name="ready_document_has_file_and_hash"
             ),

@@ -67,10 +67,44 @@ def font_config() -> FontConfiguration:
 
 def html_to_pdf(html: str) -> bytes:
     """Lay out trusted, template-rendered HTML with the shared fonts and the static-only fetcher."""
+    return html_to_pdf_and_anchor(html)[0]
+
+
+# WeasyPrint lays out in CSS pixels (96 per inch); PDF counts points (72 per inch) from the bottom-left corner.
+PX_TO_PT = 0.75
+
+
+def _anchor_box(document, anchor_id: str):
+    """The page and PDF box (points, origin bottom-left) of the element with id ``anchor_id``, or None."""
+    from .signing import SealPlacement
+
+    for number, page in enumerate(document.pages):
+        for box in page._page_box.descendants():  # WeasyPrint's layout tree: the one way to learn where a box went
+            element = getattr(box, "element", None)
+            if element is not None and element.get("id") == anchor_id:
+                x, y = box.position_x + box.margin_left, box.position_y + box.margin_top
+                width, height = box.border_width(), box.border_height()
+                page_height = page.height
+                return SealPlacement(
+                    page=number,
+                    box=(
+                        x * PX_TO_PT,
+                        (page_height - y - height) * PX_TO_PT,
+                        (x + width) * PX_TO_PT,
+                        (page_height - y) * PX_TO_PT,
+                    ),
+                )
+    return None
+
+
+def html_to_pdf_and_anchor(html: str, anchor_id: str = ""):
+    """Lay out the HTML; return the PDF and where the element ``anchor_id`` (the seal's place) landed."""
     try:
-        return HTML(string=html, base_url=static_root().as_uri() + "/", url_fetcher=StaticOnlyURLFetcher()).write_pdf(
+        document = HTML(string=html, base_url=static_root().as_uri() + "/", url_fetcher=StaticOnlyURLFetcher()).render(
             font_config=font_config()
         )
+        placement = _anchor_box(document, anchor_id) if anchor_id else None
+        return document.write_pdf(), placement
     except FatalURLFetchingError as error:
         # A BaseException in WeasyPrint: turned into an ordinary error so a worker treats it as a failed task.
         raise DocumentRenderError(str(error.__cause__ or error)) from error

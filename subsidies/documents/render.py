@@ -23,12 +23,19 @@ from applications.schemes import registry
 from subsidies.models import Award
 
 from .models import Document
+from .signing import signing_enabled
 
 CENT = Decimal("0.01")
 _UPPERCASE_WORDS = re.compile(r"[零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整]+")
 # Where verification links point when the setting is absent (the lead adds PORTAL_PUBLIC_URL per deployment).
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
-TEMPLATES = {Document.Kind.LETTER: "documents/letter.html", Document.Kind.SCHEDULE: "documents/schedule.html"}
+TEMPLATES = {
+    Document.Kind.LETTER: "documents/letter.html",
+    Document.Kind.SCHEDULE: "documents/schedule.html",
+    Document.Kind.ROUND_NOTICE: "documents/round_notice.html",
+}
+# The element the visible seal is centred on (the issuing organ's name and the date, GB/T 9704-2012 7.3.5.1).
+SEAL_ANCHOR = "seal"
 
 
 class DocumentRenderError(Exception):
@@ -89,12 +96,96 @@ class InstalmentRow:
     words: str
 
 
+def text_width_em(text: str) -> float:
+    """Width of a line in em: CJK characters are one em, digits and Latin letters half an em."""
+    return sum(0.5 if ord(char) < 0x2E80 else 1.0 for char in text)
+
+
+def office_indent_em(office: str, date_text: str) -> float:
+    """GB/T 9704-2012 7.3.5.1: the date four characters in from the right, the organ's name centred over the date."""
+    return max(0.0, 4 + (text_width_em(date_text) - text_width_em(office)) / 2)
+
+
+def _common_context(document: Document) -> dict:
+    url = verify_url(document)
+    date_text = chinese_date(timezone.localtime(document.requested_at).date())
+    return {
+        "office_indent_em": f"{office_indent_em(settings.ISSUING_OFFICE, date_text):.2f}",
+        "document": document,
+        "issuing_office": settings.ISSUING_OFFICE,
+        "number": document.number,
+        "date": date_text,
+        "verify_url": url,
+        "qr_svg": qr_svg(url),
+        "sealed": signing_enabled(),
+    }
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    index: int
+    holder: str
+    organisation: str
+    district: str
+    item: str
+    figures: str
+
+
+def notice_awards(notice):
+    """The awards a closed notice approved (an award is made only when its notice closes without objection)."""
+    return (
+        Award.objects.filter(application__notices=notice)
+        .select_related("organisation", "person", "application__district")
+        .order_by("scheme", "level", "application__district__sort_order", "application__number")
+    )
+
+
+def notice_context(document: Document) -> dict:
+    """The round notice (通知): every award of the closed public notice, grouped as the table lists them."""
+    notice = document.notice
+    year = timezone.localtime(notice.closed_at or document.requested_at).year
+    rows, total = [], Decimal("0")
+    for index, award in enumerate(notice_awards(notice), start=1):
+        try:
+            scheme_label = Scheme(award.scheme).label
+        except ValueError:
+            scheme_label = award.scheme
+        level = describe_level(award.scheme, award.level)
+        rows.append(
+            NoticeRow(
+                index=index,
+                holder=award.person.name if award.person else award.organisation.name,
+                organisation=award.organisation.name,
+                district=award.application.district.name if award.application.district_id else "",
+                item=f"{scheme_label}（{level}）" if level else str(scheme_label),
+                figures=amount_figures(award.total),
+            )
+        )
+        total += award.total
+    return {
+        **_common_context(document),
+        "notice": notice,
+        "title": f"关于公布{year}年度湖州工匠培育工程资助名单的通知",
+        "year": year,
+        "rows": rows,
+        "count": len(rows),
+        "total_figures": amount_figures(total),
+        "total_words": amount_in_words(total),
+        "notice_started": chinese_date(notice.starts_on),
+        "notice_ended": chinese_date(notice.ends_on),
+        "addressees": settings.DOCUMENT_NOTICE_ADDRESSEES,
+        "copies": settings.DOCUMENT_NOTICE_COPIES,
+        "printer": settings.DOCUMENT_NOTICE_PRINTER,
+    }
+
+
 def document_context(document: Document) -> dict:
-    """Everything the letter and schedule templates show, read from the award at the time of rendering."""
+    """Everything the templates show, read from the award (or the notice) at the time of rendering."""
+    if document.kind == Document.Kind.ROUND_NOTICE:
+        return notice_context(document)
     award = document.award
     person = award.person
     organisation = award.organisation
-    requested_on = timezone.localtime(document.requested_at).date()
     instalments = [
         InstalmentRow(
             year=i.year,
@@ -104,18 +195,14 @@ def document_context(document: Document) -> dict:
         )
         for i in award.instalments.all()
     ]
-    url = verify_url(document)
     try:
         scheme_label = registry.label(award.scheme)
     except ValueError:
         scheme_label = award.scheme
     return {
-        "document": document,
+        **_common_context(document),
         "award": award,
         "revoked_award": award.state == Award.State.REVOKED,
-        "issuing_office": settings.ISSUING_OFFICE,
-        "number": document.number,
-        "date": chinese_date(requested_on),
         "organisation": organisation,
         "person": person,
         "holder_name": person.name if person else organisation.name,
@@ -128,8 +215,6 @@ def document_context(document: Document) -> dict:
         "already_received": money(award.already_received) if award.already_received else None,
         "already_received_figures": amount_figures(award.already_received),
         "instalments": instalments,
-        "verify_url": url,
-        "qr_svg": qr_svg(url),
     }
 
 
@@ -139,8 +224,8 @@ def document_html(document: Document) -> str:
         return render_to_string(TEMPLATES[document.kind], document_context(document))
 
 
-def document_pdf(document: Document) -> bytes:
-    """Render one document to PDF bytes."""
-    from .pdf import html_to_pdf
+def document_pdf(document: Document):
+    """Render one document: the unsigned PDF bytes and where its seal goes (a ``signing.SealPlacement``)."""
+    from .pdf import html_to_pdf_and_anchor
 
-    return html_to_pdf(document_html(document))
+    return html_to_pdf_and_anchor(document_html(document), SEAL_ANCHOR)

@@ -1,6 +1,6 @@
 """Reads of the approval documents: who may see which."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from huzhou_craftsman.accounts.models import User
 from huzhou_craftsman.accounts.roles import Role
@@ -22,12 +22,13 @@ CITY_WIDE_ROLES = frozenset(
 
 def documents_visible_to(user: User) -> QuerySet[Document]:
     """Documents a user may see and download: their organisation's, their district's, or all for the city."""
-    documents = Document.objects.select_related("award__organisation", "award__person", "award__application")
+    documents = Document.objects.select_related("award__organisation", "award__person", "award__application", "notice")
     role = user.role
     if role == Role.ENTERPRISE and user.organisation_id:
         return documents.filter(award__organisation_id=user.organisation_id)
     if role == Role.DISTRICT_REVIEWER and user.district_id:
-        return documents.filter(award__application__district_id=user.district_id)
+        # Their district's awards, and the round notices (通知), which are addressed to every district.
+        return documents.filter(Q(award__application__district_id=user.district_id) | Q(notice__isnull=False))
     if role in CITY_WIDE_ROLES:
         return documents
     return documents.none()

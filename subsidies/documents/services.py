@@ -11,6 +11,7 @@ from datetime import timedelta
 from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, transaction
@@ -19,18 +20,18 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from applications.models import PublicNotice
 from huzhou_craftsman.accounts.models import User
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from huzhou_craftsman.background import publish
 from subsidies.models import Award
 
-from . import render
+from . import render, signing
 from .models import Document, DocumentSequence, RegenerationJob, document_path
 
 logger = logging.getLogger(__name__)
 
-NUMBER_PREFIX = "湖人社补"
 # A document still pending this long after its request (or its last re-send) is sent to the workers again.
 PENDING_SWEEP_AFTER = timedelta(minutes=10)
 # After this many started renders without success the sweep stops re-sending and marks the document failed.
@@ -40,19 +41,30 @@ SWEEP_BATCH = 500
 TRANSIENT_ERRORS = (DatabaseOperationalError, InterfaceError, OSError)
 
 
-def format_number(year: int, serial: int) -> str:
-    """湖人社补〔2026〕0001号."""
-    return f"{NUMBER_PREFIX}〔{year}〕{serial:04d}号"
+def series_code(series: str) -> str:
+    """The 发文机关代字 of a series, from the settings (湖人社补 for the letters, 湖人社发 for the notices)."""
+    if series == DocumentSequence.Series.NOTICE:
+        return settings.DOCUMENT_NOTICE_CODE
+    return settings.DOCUMENT_LETTER_CODE
 
 
-def number_allocate(*, year: int) -> tuple[int, str]:
+def format_number(year: int, serial: int, *, series: str = DocumentSequence.Series.AWARD) -> str:
+    """湖人社补〔2026〕1号: GB/T 9704-2012 7.2.4, the year in 六角括号 and the serial without 虚位 (no leading 0)."""
+    return f"{series_code(series)}〔{year}〕{serial}号"
+
+
+def series_of(kind: str) -> str:
+    return DocumentSequence.Series.NOTICE if kind == Document.Kind.ROUND_NOTICE else DocumentSequence.Series.AWARD
+
+
+def number_allocate(*, year: int, series: str = DocumentSequence.Series.AWARD) -> tuple[int, str]:
     """Take the next number of a year inside the caller's transaction: a rollback gives it back, so there is no gap."""
     # INSERT … ON CONFLICT DO NOTHING: the first request of a year creates the row without racing another.
-    DocumentSequence.objects.bulk_create([DocumentSequence(year=year)], ignore_conflicts=True)
-    sequence = DocumentSequence.objects.select_for_update().get(year=year)
+    DocumentSequence.objects.bulk_create([DocumentSequence(series=series, year=year)], ignore_conflicts=True)
+    sequence = DocumentSequence.objects.select_for_update().get(series=series, year=year)
     sequence.last_number += 1
     sequence.save(update_fields=["last_number"])
-    return sequence.last_number, format_number(year, sequence.last_number)
+    return sequence.last_number, format_number(year, sequence.last_number, series=series)
 
 
 # --- Sending work to the workers ----------------------------------------------------------------------------------
@@ -78,7 +90,8 @@ def job_enqueue(job_id: int) -> bool:
 @transaction.atomic
 def document_request(
     *,
-    award: Award,
+    award: Award | None = None,
+    notice: PublicNotice | None = None,
     kind: str = Document.Kind.LETTER,
     reason: str = "",
     by: User | None = None,
@@ -90,12 +103,18 @@ def document_request(
     ``transaction.on_commit`` with our own callback rather than ``delay_on_commit``: Celery's would raise out of
     the committing view when the broker is down, after the approval had already committed.
     """
-    Award.objects.select_for_update().filter(pk=award.pk).first()
-    version = (Document.objects.filter(award=award, kind=kind).aggregate(v=Max("version"))["v"] or 0) + 1
+    if award is not None:
+        Award.objects.select_for_update().filter(pk=award.pk).first()
+        siblings = Document.objects.filter(award=award, kind=kind)
+    else:
+        PublicNotice.objects.select_for_update().filter(pk=notice.pk).first()
+        siblings = Document.objects.filter(notice=notice, kind=kind)
+    version = (siblings.aggregate(v=Max("version"))["v"] or 0) + 1
     year = timezone.localdate().year
-    serial, number = number_allocate(year=year)
+    serial, number = number_allocate(year=year, series=series_of(kind))
     document = Document.objects.create(
         award=award,
+        notice=notice,
         kind=kind,
         version=version,
         year=year,
@@ -113,7 +132,13 @@ def document_request(
         target=document,
         to_state=Document.State.PENDING,
         reason=reason,
-        data={"award": award.pk, "number": number, "kind": kind, "version": version},
+        data={
+            "award": award.pk if award else None,
+            "notice": notice.pk if notice else None,
+            "number": number,
+            "kind": kind,
+            "version": version,
+        },
     )
     if enqueue:
         transaction.on_commit(partial(document_enqueue, document.pk))
@@ -141,6 +166,21 @@ def award_documents_request(award: Award, *, by: User | None = None) -> list[Doc
     return documents
 
 
+@transaction.atomic
+def notice_document_request(*, notice: PublicNotice, by: User | None = None) -> Document:
+    """Request the round's official notice (通知) listing the awards of a closed public notice; call on closing.
+
+    Idempotent: a notice with a current (not revoked) 通知 keeps it.
+    """
+    notice = PublicNotice.objects.select_for_update().get(pk=notice.pk)
+    if notice.closed_at is None:
+        raise ValidationError(_("公示尚未结束，不能印发资助名单通知。"))
+    current = Document.objects.filter(notice=notice, kind=Document.Kind.ROUND_NOTICE).exclude(
+        state=Document.State.REVOKED
+    )
+    return current.first() or document_request(notice=notice, kind=Document.Kind.ROUND_NOTICE, by=by)
+
+
 # --- Generation -----------------------------------------------------------------------------------------------------
 
 
@@ -158,7 +198,17 @@ def document_generate_now(document: Document) -> Document:
         )
         if document.state not in (Document.State.PENDING, Document.State.FAILED):
             return document
-        pdf = render.document_pdf(document)
+        pdf, anchor = render.document_pdf(document)
+        # While signing is on nothing leaves unsigned: a SigningError fails the document with what to fix.
+        signer = signing.configured_signer()
+        signed = None
+        if signer is not None:
+            if anchor is None:
+                raise render.DocumentRenderError("the template has no #seal element: the seal has nowhere to go")
+            signed = signer.sign(
+                pdf, placement=signing.seal_over(anchor), reason=document.get_kind_display(), number=document.number
+            )
+            pdf = signed.data
         storage = document.file.storage
         name = document_path(document, "")
         if storage.exists(name):  # left by a render that died before its commit
@@ -170,14 +220,23 @@ def document_generate_now(document: Document) -> Document:
         document.state = Document.State.READY
         document.generated_at = timezone.now()
         document.last_error = ""
-        document.save(update_fields=["file", "sha256", "size", "state", "generated_at", "last_error"])
+        document.signer = signed.signer if signed else ""
+        document.signed_at = document.generated_at if signed else None
+        document.save(
+            update_fields=["file", "sha256", "size", "state", "generated_at", "last_error", "signer", "signed_at"]
+        )
         audit_record(
             action="document.generate",
             actor_name="system",
             target=document,
             from_state=previous,
             to_state=document.state,
-            data={"number": document.number, "sha256": document.sha256, "size": document.size},
+            data={
+                "number": document.number,
+                "sha256": document.sha256,
+                "size": document.size,
+                "signer": document.signer,
+            },
         )
     return document
 
@@ -329,7 +388,7 @@ def documents_regenerate(*, year: int, kind: str = "", reason: str, by: User, re
 
 
 def _regenerate_one(document_id: int, job: RegenerationJob) -> None:
-    document = Document.objects.select_related("award").get(pk=document_id)
+    document = Document.objects.select_related("award", "notice").get(pk=document_id)
     if document.state == Document.State.REVOKED:
         # Re-issued by an earlier run of this job (or revoked since): finish its successor if it is still pending.
         successor = Document.objects.filter(supersedes=document).first()
@@ -338,6 +397,18 @@ def _regenerate_one(document_id: int, job: RegenerationJob) -> None:
         return
     if document.state != Document.State.READY:
         document_generate_now(document)  # never issued: render it in place, under its own number
+        return
+    if document.notice_id is not None:
+        _revoke(document, reason=job.reason, by=job.created_by)
+        new = document_request(
+            notice=document.notice,
+            kind=document.kind,
+            reason=job.reason,
+            by=job.created_by,
+            supersedes=document,
+            enqueue=False,
+        )
+        document_generate_now(new)
         return
     award = Award.objects.select_for_update().get(pk=document.award_id)
     for new in _reissue(award, reason=job.reason, by=job.created_by, kinds=[document.kind], enqueue=False):
@@ -385,6 +456,10 @@ def document_download_record(*, document: Document, by: User, request=None) -> N
         request=request,
         data={"number": document.number, "sha256": document.sha256, "state": document.state},
     )
+
+
+def sha256_of_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def sha256_of_upload(upload) -> str:

@@ -1,5 +1,7 @@
 """Document pages: the public verification page, downloads, the list of one's documents, batch regeneration."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,7 +16,7 @@ from huzhou_craftsman.accounts.permissions import role_required
 from huzhou_craftsman.accounts.roles import Role
 
 from . import render as documents_render
-from . import services
+from . import services, signing
 from .forms import RegenerationForm, VerifyUploadForm
 from .models import Document, RegenerationJob
 from .selectors import documents_visible_to
@@ -23,35 +25,49 @@ from .selectors import documents_visible_to
 @never_cache
 @require_http_methods(["GET", "POST"])
 def verify(request, token):
-    """Public, no login: what the QR code opens. Shows the document's facts and checks an uploaded copy."""
+    """Public, no login: what the QR code opens. Shows the document's facts and checks an uploaded copy: its SHA-256
+    against the stored one and its digital signature (signer, time, integrity, whole-file coverage)."""
     document = get_object_or_404(
-        Document.objects.select_related("award__organisation", "award__person", "successor"), token=token
+        Document.objects.select_related("award__organisation", "award__person", "notice", "successor"), token=token
     )
     award = document.award
     form = VerifyUploadForm(request.POST or None, request.FILES or None)
     match = None
     uploaded_sha256 = ""
+    signature = None
     if request.method == "POST" and form.is_valid():
-        uploaded_sha256 = services.sha256_of_upload(form.cleaned_data["file"])
+        data = form.cleaned_data["file"].read()
+        uploaded_sha256 = services.sha256_of_bytes(data)
         match = bool(document.sha256) and uploaded_sha256 == document.sha256
+        signature = signing.check_signature(data)
     successor = getattr(document, "successor", None)
-    response = render(
-        request,
-        "documents/verify.html",
-        {
-            "document": document,
-            "holder_name": award.person.name if award.person else award.organisation.name,
-            "holder_id": award.person.masked_resident_id if award.person else award.organisation.uscc,
-            "organisation": award.organisation,
-            "total_figures": documents_render.amount_figures(award.total),
-            "total_words": documents_render.amount_in_words(award.total),
-            "award_revoked": award.state == award.State.REVOKED,
-            "successor_number": successor.number if successor else "",
-            "form": form,
-            "match": match,
-            "uploaded_sha256": uploaded_sha256,
-        },
-    )
+    context = {
+        "document": document,
+        "award_revoked": bool(award) and award.state == award.State.REVOKED,
+        "successor_number": successor.number if successor else "",
+        "form": form,
+        "match": match,
+        "uploaded_sha256": uploaded_sha256,
+        "signature": signature,
+    }
+    if award is not None:
+        context.update(
+            holder_name=award.person.name if award.person else award.organisation.name,
+            holder_id=award.person.masked_resident_id if award.person else award.organisation.uscc,
+            organisation=award.organisation,
+            total_figures=documents_render.amount_figures(award.total),
+            total_words=documents_render.amount_in_words(award.total),
+        )
+    else:
+        awards = documents_render.notice_awards(document.notice)
+        total = sum((a.total for a in awards), Decimal("0"))
+        context.update(
+            notice=document.notice,
+            award_count=len(awards),
+            total_figures=documents_render.amount_figures(total),
+            total_words=documents_render.amount_in_words(total),
+        )
+    response = render(request, "documents/verify.html", context)
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -73,8 +89,15 @@ def download(request, pk):
 @login_required
 def document_list(request):
     documents = documents_visible_to(request.user).order_by("-requested_at", "-id")
+    kind = request.GET.get("kind", "")
+    if kind in Document.Kind.values:
+        documents = documents.filter(kind=kind)
     page = Paginator(documents, 50).get_page(request.GET.get("page"))
-    return render(request, "documents/list.html", {"page": page, "documents": page.object_list})
+    return render(
+        request,
+        "documents/list.html",
+        {"page": page, "documents": page.object_list, "kind": kind, "kinds": Document.Kind.choices},
+    )
 
 
 @role_required(Role.ADMINISTRATOR)

@@ -115,9 +115,9 @@ def test_numbers_are_gap_free_per_year_and_a_rolled_back_request_leaves_no_gap(m
     freeze_today(monkeypatch, date(2027, 1, 4))
     next_year = requested(awards[0], Document.Kind.SCHEDULE).number
     # then
-    assert first == ["湖人社补〔2026〕0001号", "湖人社补〔2026〕0002号"]
-    assert third == "湖人社补〔2026〕0003号"
-    assert next_year == "湖人社补〔2027〕0001号"
+    assert first == ["湖人社补〔2026〕1号", "湖人社补〔2026〕2号"]
+    assert third == "湖人社补〔2026〕3号"
+    assert next_year == "湖人社补〔2027〕1号"
     assert dict(DocumentSequence.objects.values_list("year", "last_number")) == {2026: 3, 2027: 1}
     assert Document.objects.count() == 4
 
@@ -166,8 +166,9 @@ def test_the_letter_says_who_what_how_much_in_figures_and_words_its_number_and_t
     text = pdf_text(file_bytes(document))
 
     assert document.number in text
-    assert "湖州市人力资源和社会保障局文件" in text
-    assert "湖州工匠培育工程资助确认书" in text
+    assert "文件" not in text  # a 告知书 is not a 公文: no red masthead
+    assert "湖州工匠培育工程资助告知书" in text
+    assert "湖州市人力资源和社会保障局" in text
     assert award.organisation.name in text
     assert "王建华" in text
     assert award.person.masked_resident_id in text and award.person.resident_id not in text
@@ -185,7 +186,7 @@ def test_the_schedule_is_its_own_document_with_its_own_number():
     text = pdf_text(file_bytes(schedule))
 
     assert schedule.number != letter.number and schedule.number in text
-    assert "资助分期拨付计划表" in text
+    assert "资助分期拨付计划" in text
     assert "第1期2026年5月6日100,000.00人民币壹拾万元整" in text
     assert "合计200,000.00人民币贰拾万元整" in text
 
@@ -444,7 +445,7 @@ def test_a_reissue_revokes_the_old_version_and_its_page_says_so(client, django_c
     assert old_letter.state == Document.State.REVOKED and old_letter.revoke_reason == "更正资助对象姓名"
     assert (new_letter.version, new_letter.state, new_letter.supersedes) == (2, Document.State.READY, old_letter)
     assert new_letter.number != old_letter.number
-    assert f"本确认书替代原{old_letter.number}号" in pdf_text(file_bytes(new_letter))
+    assert f"本告知书替代原{old_letter.number}号" in pdf_text(file_bytes(new_letter))
     assert Document.objects.get(pk=old_schedule.pk).state == Document.State.REVOKED
     assert Document.objects.filter(award=award, kind="schedule", version=2).exists()
 
@@ -503,7 +504,7 @@ def test_an_administrator_regenerates_a_year_of_documents_and_watches_the_progre
         successor = letter.successor
         assert letter.state == Document.State.REVOKED and letter.revoke_reason == "发文机关名称变更"
         assert successor.state == Document.State.READY and successor.version == 2
-        assert "湖州市人力资源和社会保障局（新名称）文件" in pdf_text(file_bytes(successor))
+        assert "湖州市人力资源和社会保障局（新名称）" in pdf_text(file_bytes(successor))
     page = admin_client.get(reverse("documents-regenerate-job", args=[job.pk]))
     assert "已处理 2 / 2 份" in page.content.decode() and "已完成" in page.content.decode()
     assert "Refresh" not in page

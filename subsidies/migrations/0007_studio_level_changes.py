@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("subsidies", "0005_role_permissions"),
+        ("subsidies", "0006_document_seal_and_round_notice"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
