@@ -146,10 +146,7 @@ def notice_context(document: Document) -> dict:
     year = timezone.localtime(notice.closed_at or document.requested_at).year
     rows, total = [], Decimal("0")
     for index, award in enumerate(notice_awards(notice), start=1):
-        try:
-            scheme_label = Scheme(award.scheme).label
-        except ValueError:
-            scheme_label = award.scheme
+        scheme_label = registry.label(award.scheme)
         level = describe_level(award.scheme, award.level)
         rows.append(
             NoticeRow(
