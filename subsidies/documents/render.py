@@ -192,10 +192,7 @@ def document_context(document: Document) -> dict:
         )
         for i in award.instalments.all()
     ]
-    try:
-        scheme_label = registry.label(award.scheme)
-    except ValueError:
-        scheme_label = award.scheme
+    scheme_label = registry.label(award.scheme)
     return {
         **_common_context(document),
         "award": award,
