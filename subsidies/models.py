@@ -10,6 +10,7 @@ from huzhou_craftsman.accounts.models import Organisation
 
 from .payment_models import BankResultImport, PaymentBatch, PaymentCorrection, PaymentLine
 from .policy_models import EvaluationFiling, PolicyFigure, Studio, StudioLevelChange, StudioReview
+from .tax_models import WithholdingRule
 
 __all__ = [
     "Award",
@@ -23,6 +24,7 @@ __all__ = [
     "Studio",
     "StudioLevelChange",
     "StudioReview",
+    "WithholdingRule",
 ]
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
