@@ -263,3 +263,9 @@ PORTAL_NAME = _("湖州工匠培育工程资助申报平台")
 PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000")
 ISSUING_OFFICE = env.str("ISSUING_OFFICE", default="湖州市人力资源和社会保障局")
 PUBLIC_NOTICE_WORKING_DAYS = env.int("PUBLIC_NOTICE_WORKING_DAYS", default=5)
+# Who verifies a payee bank account change (a second person, never the one who proposed it): role per holder kind.
+# A district reviewer verifies only organisations of their own district. Values are accounts.roles.Role values.
+BANK_VERIFIER_ROLES = {
+    "organisation": env.str("BANK_VERIFIER_ORGANISATION", default="district_reviewer"),
+    "person": env.str("BANK_VERIFIER_PERSON", default="finance_checker"),
+}
