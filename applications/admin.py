@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from huzhou_craftsman.accounts.admin import MoneyReadOnlyAdmin
+
 from .models import Application, MaterialRequirement, Round
 
 
@@ -9,7 +11,9 @@ class MaterialRequirementInline(admin.TabularInline):
 
 
 @admin.register(Round)
-class RoundAdmin(admin.ModelAdmin):
+class RoundAdmin(MoneyReadOnlyAdmin):
+    """Amounts are set (positive, audited) when the round is created and read-only afterwards."""
+
     list_display = ["title", "scheme", "year", "opens_at", "closes_at"]
     list_filter = ["scheme", "year"]
     inlines = [MaterialRequirementInline]

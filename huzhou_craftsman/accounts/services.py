@@ -182,3 +182,28 @@ def organisation_update_bank(
         request=request,
     )
     return identifiers.bank_account_luhn_ok(data["bank_account_number"])
+
+
+@transaction.atomic
+def user_set_role(*, user: User, role: Role, by: User, request=None) -> User:
+    """Give a user exactly one role (and the scope flags it implies); only an administrator may, never to themself."""
+    if by.role != Role.ADMINISTRATOR and not by.is_superuser:
+        raise PermissionDenied(_("只有系统管理员可以变更用户角色。"))
+    if by.pk == user.pk:
+        raise PermissionDenied(_("不能变更自己的角色，须由另一名管理员操作。"))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = user.role
+    if role == Role.ENTERPRISE and user.organisation_id is None:
+        raise ValidationError(_("申报单位用户必须属于一个申报单位，请先填写所属单位。"))
+    if role == Role.DISTRICT_REVIEWER and user.district_id is None:
+        raise ValidationError(_("区县初审人员必须属于一个区县，请先填写所属区县。"))
+    user.groups.set([Group.objects.get(name=role.value)])
+    user.user_permissions.clear()
+    user.is_staff = role == Role.ADMINISTRATOR
+    user.save(update_fields=["is_staff"])
+    user.__dict__.pop("role", None)
+    audit_record(
+        action="user.role_change", actor=by, target=user, request=request,
+        from_state=before.value if before else "", to_state=role.value,
+    )  # fmt: skip
+    return user
