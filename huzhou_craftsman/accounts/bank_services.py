@@ -77,7 +77,9 @@ def _validate_details(account: BankAccount) -> None:
                     % {"account": account.account_name, "name": account.person_name}
                 }
             )
-    account.full_clean(exclude=["proof", "submitted_by", "verified_by", "organisation"])
+    # One pending account per holder is the database's to enforce (the service replaces the previous pending one
+    # inside this transaction), so the model's constraint validation is not asked about it here.
+    account.full_clean(exclude=["proof", "submitted_by", "verified_by", "organisation"], validate_constraints=False)
 
 
 @transaction.atomic

@@ -75,6 +75,8 @@ def bank_account_proof(request, pk):
 @login_required
 def bank_account_decide(request, pk):
     account = get_object_or_404(bank_accounts_visible_to(request.user), pk=pk)
+    if not may_verify(request.user, account):
+        raise PermissionDenied(_("您无权核验该收款账户。"))
     form = BankDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择核验通过或退回。"))

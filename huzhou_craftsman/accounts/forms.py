@@ -133,6 +133,27 @@ class BankDetailsForm(forms.Form):
         return identifiers.normalise_bank_account(self.cleaned_data["bank_account_number"])
 
 
+class PersonPayeeAccountForm(forms.Form):
+    """A person's own payee account (对私), e.g. on an application form; pass the fields to bank_account_propose
+    with the person's resident ID and name (the service checks the account is in that name)."""
+
+    account_type = forms.ChoiceField(
+        label=_("账户类型"),
+        choices=[(t.value, t.label) for t in BankAccount.PERSONAL_TYPES],
+    )
+    account_name = forms.CharField(label=_("开户名称（须为本人姓名）"), max_length=50)
+    account_number = forms.CharField(label=_("银行账号"), max_length=64, validators=[identifiers.validate_bank_account])
+    bank_name = forms.CharField(label=_("开户银行"), max_length=200)
+    cnaps_code = forms.CharField(label=_("开户行联行号"), max_length=12, validators=[identifiers.validate_cnaps])
+    proof = forms.FileField(
+        label=_("银行卡或社会保障卡正面影像"),
+        error_messages={"required": _("请上传银行卡或社会保障卡正面影像（PDF、JPG 或 PNG）。")},
+    )
+
+    def clean_account_number(self):
+        return identifiers.normalise_bank_account(self.cleaned_data["account_number"])
+
+
 class BankDecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("verify", _("核验通过")), ("reject", _("退回"))])
     note = forms.CharField(label=_("核验说明或退回原因"), max_length=300, required=False)

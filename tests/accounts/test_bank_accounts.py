@@ -197,6 +197,17 @@ def test_a_person_account_must_be_in_the_persons_own_name_and_is_verified_by_fin
     bank_services.bank_account_verify(account=account, by=make_user(Role.FINANCE_CHECKER))
     payee = payee_account_for(person_resident_id=resident_id.lower())
     assert not payee.held and payee.verified == account and account.holder_kind == "person"
+    # A later change of the person's account replaces a pending one and is held until verified again.
+    first = bank_services.bank_account_propose(
+        **person, details={**details, "account_name": "张三", "account_type": "personal"}, proof=pdf_upload(),
+        by=enterprise,
+    )  # fmt: skip
+    second = bank_services.bank_account_propose(
+        **person, details={**details, "account_name": "张三", "account_number": "6222021202041701427"},
+        proof=pdf_upload(), by=enterprise,
+    )  # fmt: skip
+    first.refresh_from_db()
+    assert first.state == "superseded" and payee_account_for(person_resident_id=resident_id).pending == second
 
 
 def test_registration_account_is_pending_until_the_district_recognises_the_organisation(client, reviewer):
