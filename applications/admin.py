@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from huzhou_craftsman.accounts.admin import MoneyReadOnlyAdmin
+
 from .models import Application, CompetitionEdition, CompetitionTrade, MaterialRequirement, Round
 
 
@@ -10,9 +12,17 @@ class MaterialRequirementInline(admin.TabularInline):
 
 
 @admin.register(Round)
-class RoundAdmin(admin.ModelAdmin):
+class RoundAdmin(MoneyReadOnlyAdmin):
+    """Amounts are set (positive, audited) when the round is created and read-only afterwards; so is the edition
+    that prices its applications."""
+
     list_display = ["title", "scheme", "edition", "year", "opens_at", "closes_at"]
     list_filter = ["scheme", "edition", "year"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A round's edition prices its open applications: changing it later would re-price them.
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "scheme", "edition") if obj is not None else readonly
     inlines = [MaterialRequirementInline]
 
 

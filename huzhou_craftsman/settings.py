@@ -302,3 +302,9 @@ if (PRODUCTION and DOCUMENT_SIGNING and DOCUMENT_SIGNING_BACKEND == "pyhanko") a
     )
 if PRODUCTION and DOCUMENT_SIGNING and DOCUMENT_SIGNING_BACKEND == "remote" and not DOCUMENT_SEAL_SERVICE_URL:
     raise ImproperlyConfigured("DOCUMENT_SIGNING_BACKEND=remote requires DOCUMENT_SEAL_SERVICE_URL.")
+# Who verifies a payee bank account change (a second person, never the one who proposed it): role per holder kind.
+# A district reviewer verifies only organisations of their own district. Values are accounts.roles.Role values.
+BANK_VERIFIER_ROLES = {
+    "organisation": env.str("BANK_VERIFIER_ORGANISATION", default="district_reviewer"),
+    "person": env.str("BANK_VERIFIER_PERSON", default="finance_checker"),
+}

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from huzhou_craftsman.accounts import bank_views
 from huzhou_craftsman.accounts import views as account_views
 
 urlpatterns = [
@@ -15,6 +16,10 @@ urlpatterns = [
     path("register/", account_views.register, name="register"),
     path("organisations/<int:pk>/bank/", account_views.organisation_bank_update, name="organisation-bank"),
     path("organisations/<int:pk>/verify/", account_views.organisation_verify, name="organisation-verify"),
+    path("bank-accounts/", bank_views.bank_account_queue, name="bank-account-queue"),
+    path("bank-accounts/<int:pk>/", bank_views.bank_account_detail, name="bank-account-detail"),
+    path("bank-accounts/<int:pk>/proof/", bank_views.bank_account_proof, name="bank-account-proof"),
+    path("bank-accounts/<int:pk>/decide/", bank_views.bank_account_decide, name="bank-account-decide"),
     path("", include("applications.urls")),
     path("", include("applications.notice_urls")),
     path("", include("subsidies.urls")),

@@ -52,7 +52,13 @@ class DueFilter(django_filters.FilterSet):
 def due_list(request):
     filterset = DueFilter(request.GET, queryset=payments.instalments_due())
     queryset = filterset.qs.order_by("due_on", "pk")
-    totals = queryset.aggregate(count=Count("pk"), amount=Sum("amount"))
+    totals = queryset.aggregate(
+        all_count=Count("pk"),
+        all_amount=Sum("amount"),
+        held_count=Count("pk", filter=payments.payee_held()),
+        held_amount=Sum("amount", filter=payments.payee_held()),
+    )
+    totals.update(count=totals.pop("all_count"), amount=totals.pop("all_amount"))
     return render(
         request,
         "finance/due_list.html",
@@ -77,6 +83,10 @@ def batch_create(request):
     messages.success(
         request, _("已编制批次 %(n)s，共 %(c)s 笔，等待复核。") % {"n": batch.number, "c": batch.line_count}
     )
+    if batch.held_count:
+        messages.warning(
+            request, _("另有 %(n)s 笔款项的收款账户待核验，暂缓支付，未列入本批次。") % {"n": batch.held_count}
+        )
     return redirect("finance-batch", pk=batch.pk)
 
 

@@ -9,7 +9,8 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huzhou_craftsman.accounts.models import User
+from huzhou_craftsman.accounts.bank_selectors import organisation_payee_held, payee_accounts_for_organisations
+from huzhou_craftsman.accounts.models import Organisation, User
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
@@ -23,9 +24,19 @@ def _require(user: User, role: Role, message: str) -> None:
         raise PermissionDenied(message)
 
 
+def payee_held() -> Q:
+    """True for an instalment whose payee has no verified account or a pending account change (held, 暂缓支付).
+
+    Today the payee of every award is its organisation; a payee that is a person is checked with
+    ``bank_selectors.person_payee_held`` on the person's resident-ID column.
+    """
+    return organisation_payee_held("award__organisation")
+
+
 def instalments_due(*, on=None) -> QuerySet[Instalment]:
     """Instalments that may be paid now: due by the date, award active, and either never sent or sent and failed
-    with the organisation's bank details corrected since."""
+    with the organisation's bank details corrected since. Each carries ``payee_held`` (see ``payee_held``): the
+    held ones are listed for finance but never put into a batch."""
     on = on or timezone.localdate()
     failed_and_corrected = Q(state=Instalment.State.FAILED) & Q(
         award__organisation__bank_details_changed_at__gt=F("failed_at")
@@ -36,6 +47,7 @@ def instalments_due(*, on=None) -> QuerySet[Instalment]:
         # A studio that has exited (§6 退出机制) receives no further payments.
         .exclude(award__studio__exited_at__isnull=False)
         .select_related("award__organisation__district", "award__application__round", "award__person")
+        .annotate(payee_held=payee_held())
     )
 
 
@@ -57,22 +69,38 @@ def batch_create(*, instalment_ids: list[int], by: User, request=None) -> Paymen
         raise ValidationError(
             _("有 %(n)s 笔款项已不在待付清单中（可能已列入其他批次或已支付），请刷新后重新选择。") % {"n": len(missing)}
         )
+    # The payee's account is read now, under this transaction: a held payee (no verified account, or a change
+    # awaiting its second person) is skipped, and every line carries the verified account as it is at this moment.
+    accounts = {}
+    organisation_ids = sorted({i.award.organisation_id for i in due.values()})
+    # Changes of these payees' accounts (proposals lock the organisation row) wait until this batch is made.
+    list(Organisation.objects.select_for_update().filter(pk__in=organisation_ids).order_by("pk").values_list("pk"))
+    payees = payee_accounts_for_organisations(organisation_ids)
+    for pk, instalment in list(due.items()):
+        payee = payees[instalment.award.organisation_id]
+        if payee.held:
+            del due[pk]
+        else:
+            accounts[pk] = payee.verified
+    held = len(set(instalment_ids)) - len(due)
+    if not due:
+        raise ValidationError(_("所选款项的收款账户均待核验（暂缓支付），核验通过后才能编制批次。"))
     now = timezone.now()
     batch = PaymentBatch.objects.create(number=_next_batch_number(now), created_by=by, created_at=now)
     lines = []
     for number, pk in enumerate(sorted(due), start=1):
         instalment = due[pk]
-        organisation = instalment.award.organisation
+        account = accounts[pk]
         lines.append(
             PaymentLine(
                 batch=batch,
                 instalment=instalment,
                 line_number=number,
                 amount=instalment.amount,
-                account_name=organisation.bank_account_name,
-                account_number=organisation.bank_account_number,
-                bank_name=organisation.bank_name,
-                cnaps_code=organisation.bank_cnaps_code,
+                account_name=account.account_name,
+                account_number=account.account_number,
+                bank_name=account.bank_name,
+                cnaps_code=account.cnaps_code,
                 note=f"{instalment.award.application.number} 第{instalment.year}期",
             )
         )
@@ -87,8 +115,10 @@ def batch_create(*, instalment_ids: list[int], by: User, request=None) -> Paymen
     batch.save(update_fields=["line_count", "total"])
     audit_record(
         action="batch.create", actor=by, target=batch, request=request, to_state=batch.state,
-        data={"count": batch.line_count, "total": str(batch.total)},
+        data={"count": batch.line_count, "total": str(batch.total), "held": held,
+              "accounts": sorted({a.pk for a in accounts.values()})},
     )  # fmt: skip
+    batch.held_count = held
     return batch
 
 

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from stdnum.cn import ric, uscc
 
-from huzhou_craftsman.accounts.models import District, Organisation, User
+from huzhou_craftsman.accounts.models import BankAccount, District, Organisation, User
 from huzhou_craftsman.accounts.roles import Role
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -40,9 +40,6 @@ def district(code: str = "wuxing") -> District:
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Organisation
-
     name = factory.Sequence(lambda n: f"湖州测试企业{n}有限公司")
     uscc = factory.Sequence(make_uscc)
     district = factory.LazyFunction(district)
@@ -54,6 +51,21 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     bank_name = "中国建设银行湖州分行"
     bank_cnaps_code = "105336000012"
     is_verified = True
+
+    class Meta:
+        model = Organisation
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def verified_account(self, create, extracted, **kwargs):
+        """Give the organisation a verified payee account (pass verified_account=False for none)."""
+        if create and extracted is not False:
+            BankAccount.objects.create(
+                holder_kind="organisation", organisation=self, account_type="corporate",
+                account_name=self.bank_account_name, account_number=self.bank_account_number,
+                bank_name=self.bank_name, cnaps_code=self.bank_cnaps_code, state="verified",
+                verified_at=timezone.now(), decision_note="测试：已核验",
+            )  # fmt: skip
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -23,7 +23,8 @@ from django.urls.converters import IntConverter
 from django.utils import timezone
 
 from applications.models import Application, Attachment, PublicNotice
-from huzhou_craftsman.accounts.models import AuditEvent, Organisation
+from huzhou_craftsman.accounts.bank_services import bank_account_propose
+from huzhou_craftsman.accounts.models import AuditEvent, BankAccount, Organisation
 from huzhou_craftsman.accounts.roles import ROLE_HOME, Role
 from subsidies import payments
 from subsidies.documents import services as document_services
@@ -32,7 +33,7 @@ from subsidies.models import PaymentBatch, Studio
 from tests.applications.conftest import craftsman_post, save_draft
 from tests.applications.test_notices import submitted
 from tests.conftest import login
-from tests.factories import PDF_BYTES, RoundFactory, make_award, make_resident_id, make_user
+from tests.factories import PDF_BYTES, RoundFactory, make_award, make_resident_id, make_user, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,7 @@ PK_SOURCES = {
     "documents/": "document",
     "manage/documents/regenerate/": "job",
     "studios/": "studio",
+    "bank-accounts/": "bank_account",
 }
 # Other parameters, by name: the object (or literal) they take.
 PARAM_SOURCES = {"round_pk": "round", "requirement_pk": "requirement", "token": "token", "file_format": "csv"}
@@ -70,7 +72,7 @@ LITERALS = {"csv"}
 
 # Where staff work: enterprise users must be refused (403) or shown nothing (404) there.
 STAFF_PREFIXES = ("review/", "finance/", "audit/", "manage/", "dashboard", "studios/")
-STAFF_NAMES = {"organisation-list", "organisation-verify"}
+STAFF_NAMES = {"organisation-list", "organisation-verify", "bank-account-queue", "bank-account-decide"}
 
 GENERIC_OK = {200, 302, 403, 404, 405}
 
@@ -122,6 +124,11 @@ EXPECTED = {
     "dashboard": only(CR, CA, FM, FC, AU, AD),
     "studio-list": only(CR, CA, FM, FC, AU, AD),
     "studio-detail": only(CR, CA, FM, FC, AU, AD),
+    # A pending change of the enterprise's own account: the organisation, its district's reviewer (who verifies
+    # it) and the read-only city roles see it; finance checkers verify persons' accounts only.
+    "bank-account-queue": only(D, FC, AU, AD),
+    "bank-account-detail": only(E, D, AU, AD, others=404),
+    "bank-account-proof": only(E, D, AU, AD, others=404),
 }
 
 
@@ -235,6 +242,11 @@ def world(db):
     document.save()
     job = RegenerationJob.objects.create(year=document.year, reason="测试", created_by=users[AD], state="done")
     studio = Studio.objects.create(organisation=organisation, name="测试技能大师工作室", level="municipal")
+    bank_account = bank_account_propose(
+        organisation=organisation, by=enterprise, reason="更换基本户", proof=pdf_upload(),
+        details={"account_type": "corporate", "account_name": organisation.name, "account_number": "6222021202041701419",
+                 "bank_name": "工商银行湖州分行", "cnaps_code": "102336000015"},
+    )  # fmt: skip
     return {
         "users": users,
         "organisation": organisation.pk,
@@ -250,6 +262,7 @@ def world(db):
         "token": document.token,
         "job": job.pk,
         "studio": studio.pk,
+        "bank_account": bank_account.pk,
     }
 
 
@@ -289,6 +302,7 @@ def _state() -> dict:
     return {
         "applications": sorted(Application.objects.values_list("pk", "state")),
         "organisations": sorted(Organisation.objects.values_list("pk", "is_verified", "bank_account_number")),
+        "bank_accounts": sorted(BankAccount.objects.values_list("pk", "state")),
         "batches": sorted(PaymentBatch.objects.values_list("pk", "state")),
         "documents": sorted(Document.objects.values_list("pk", "state")),
         "notices": sorted(PublicNotice.objects.values_list("pk", "closed_at")),

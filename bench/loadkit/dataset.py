@@ -71,7 +71,7 @@ def seed_volume(applications: int, organisations: int = 2000) -> None:
     from django.utils import timezone
 
     from applications.models import Application, Person, Round
-    from huzhou_craftsman.accounts.models import District, Organisation, User
+    from huzhou_craftsman.accounts.models import BankAccount, District, Organisation, User
     from huzhou_craftsman.accounts.roles import Role
     from subsidies.models import Award, Instalment
 
@@ -94,6 +94,12 @@ def seed_volume(applications: int, organisations: int = 2000) -> None:
                           bank_account_name=f"湖州基准测试企业{i:04d}有限公司", bank_account_number=f"3305016162700{i:07d}",
                           bank_name="中国建设银行湖州分行", bank_cnaps_code="105336000012", is_verified=True)
              for i in range(organisations)], batch_size=2000,
+        )  # fmt: skip
+        BankAccount.objects.bulk_create(
+            [BankAccount(holder_kind="organisation", organisation=o, account_type="corporate",
+                         account_name=o.bank_account_name, account_number=o.bank_account_number, bank_name=o.bank_name,
+                         cnaps_code=o.bank_cnaps_code, state="verified", verified_at=now, decision_note="基准测试数据")
+             for o in orgs], batch_size=2000,
         )  # fmt: skip
         users = User.objects.bulk_create(
             [User(username=f"bench-ent-{i:04d}", full_name=f"经办人{i:04d}", organisation=o, email=f"ent{i}@bench.example",

@@ -5,7 +5,7 @@ import base64
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from huzhou_craftsman.accounts.models import District, Organisation, User
+from huzhou_craftsman.accounts.models import BankAccount, District, Organisation, User
 from huzhou_craftsman.accounts.roles import STAFF_ROLES, Role
 from huzhou_craftsman.accounts.services import user_create
 
@@ -56,6 +56,15 @@ def seed_accounts(stdout, style) -> None:
                 "verified_at": timezone.now() if verified else None,
             },
         )
+        org = orgs[key]
+        if not BankAccount.objects.filter(organisation=org).exists():
+            # Demo data: a recognised organisation's account is in force; the other's awaits its district.
+            BankAccount.objects.create(
+                holder_kind="organisation", organisation=org, account_type="corporate",
+                account_name=org.bank_account_name, account_number=org.bank_account_number, bank_name=org.bank_name,
+                cnaps_code=org.bank_cnaps_code, state="verified" if verified else "pending",
+                verified_at=timezone.now() if verified else None, reason="演示数据",
+            )  # fmt: skip
     rows = []
     for username, role, full_name, scope in DEMO_USERS:
         user = User.objects.filter(username=username).first()

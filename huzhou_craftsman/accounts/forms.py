@@ -6,7 +6,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent, District, Organisation
+from . import identifiers
+from .models import AuditEvent, BankAccount, District, Organisation
 
 
 class LoginForm(AuthenticationForm):
@@ -112,9 +113,68 @@ class OrganisationRegistrationForm(forms.ModelForm):
         return cleaned
 
 
-class BankDetailsForm(forms.ModelForm):
-    class Meta:
-        model = Organisation
-        fields = BANK_FIELDS
+class BankDetailsForm(forms.Form):
+    """A proposed change of an organisation's payee account: the new details, a proof and why."""
 
+    bank_account_name = forms.CharField(label=_("开户名称"), max_length=200)
+    bank_account_number = forms.CharField(
+        label=_("银行账号"), max_length=64, validators=[identifiers.validate_bank_account]
+    )
+    bank_name = forms.CharField(label=_("开户银行"), max_length=200)
+    bank_cnaps_code = forms.CharField(label=_("开户行联行号"), max_length=12, validators=[identifiers.validate_cnaps])
+    proof = forms.FileField(
+        label=_("开户证明"),
+        help_text=_("对公账户的开户许可证或开户证明（PDF、JPG 或 PNG），由区县人力社保部门核验后生效。"),
+        error_messages={"required": _("请上传开户证明（PDF、JPG 或 PNG）。")},
+    )
     reason = forms.CharField(label=_("变更原因"), max_length=300)
+
+    def clean_bank_account_number(self):
+        return identifiers.normalise_bank_account(self.cleaned_data["bank_account_number"])
+
+
+class PersonPayeeAccountForm(forms.Form):
+    """A person's own payee account (对私), e.g. on an application form; pass the fields to bank_account_propose
+    with the person's resident ID and name (the service checks the account is in that name)."""
+
+    account_type = forms.ChoiceField(
+        label=_("账户类型"),
+        choices=[(t.value, t.label) for t in BankAccount.PERSONAL_TYPES],
+    )
+    account_name = forms.CharField(label=_("开户名称（须为本人姓名）"), max_length=50)
+    account_number = forms.CharField(label=_("银行账号"), max_length=64, validators=[identifiers.validate_bank_account])
+    bank_name = forms.CharField(label=_("开户银行"), max_length=200)
+    cnaps_code = forms.CharField(label=_("开户行联行号"), max_length=12, validators=[identifiers.validate_cnaps])
+    proof = forms.FileField(
+        label=_("银行卡或社会保障卡正面影像"),
+        error_messages={"required": _("请上传银行卡或社会保障卡正面影像（PDF、JPG 或 PNG）。")},
+    )
+
+    def clean_account_number(self):
+        return identifiers.normalise_bank_account(self.cleaned_data["account_number"])
+
+
+class BankDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("verify", _("核验通过")), ("reject", _("退回"))])
+    note = forms.CharField(label=_("核验说明或退回原因"), max_length=300, required=False)
+
+
+class BankAccountFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(label=_("状态"), choices=BankAccount.State.choices)
+    holder_kind = django_filters.ChoiceFilter(label=_("持有人类型"), choices=BankAccount.HolderKind.choices)
+    district = django_filters.ModelChoiceFilter(
+        label=_("区县"), field_name="organisation__district", queryset=District.objects.all()
+    )
+    q = django_filters.CharFilter(label=_("单位或户名"), method="search")
+
+    class Meta:
+        model = BankAccount
+        fields = ["state", "holder_kind", "district", "q"]
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(organisation__name__icontains=value) | Q(account_name__icontains=value) | Q(person_name=value)
+        )

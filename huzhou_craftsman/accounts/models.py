@@ -90,6 +90,7 @@ class User(AbstractUser):
             ("view_all", _("查看全部数据（只读）")),
             ("view_dashboard", _("查看政策看板")),
             ("manage_portal", _("管理平台")),
+            ("verify_bank_account", _("核验收款账户")),
         ]
 
     def __str__(self):
@@ -153,3 +154,7 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("Audit events are append-only and cannot be deleted.")
+
+
+# Payee bank accounts live beside their services; imported here so Django registers them in this app.
+from .bank_models import BankAccount  # noqa: E402, F401

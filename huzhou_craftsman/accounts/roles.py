@@ -33,11 +33,17 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.review_district",
         "accounts.verify_organisation",
         "accounts.view_organisation",
+        "accounts.verify_bank_account",
     ),
     Role.CITY_REVIEWER: ("accounts.review_city", "accounts.view_organisation", "accounts.view_dashboard"),
     Role.CITY_APPROVER: ("accounts.approve_city", "accounts.view_organisation", "accounts.view_dashboard"),
     Role.FINANCE_MAKER: ("accounts.make_payments", "accounts.view_organisation", "accounts.view_dashboard"),
-    Role.FINANCE_CHECKER: ("accounts.check_payments", "accounts.view_organisation", "accounts.view_dashboard"),
+    Role.FINANCE_CHECKER: (
+        "accounts.check_payments",
+        "accounts.view_organisation",
+        "accounts.view_dashboard",
+        "accounts.verify_bank_account",
+    ),
     Role.AUDITOR: (
         "accounts.view_all",
         "accounts.view_organisation",

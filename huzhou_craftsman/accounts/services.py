@@ -77,6 +77,10 @@ def organisation_verify(*, organisation: Organisation, by: User, request=None) -
         from_state="unverified",
         to_state="verified",
     )
+    from .bank_services import organisation_initial_account_verify
+
+    # The account entered at registration is checked by the same second person who recognises the organisation.
+    organisation_initial_account_verify(organisation=organisation, by=by, request=request)
     return organisation
 
 
@@ -129,34 +133,77 @@ def organisation_register(*, organisation: Organisation, username: str, password
     audit_record(
         action="organisation.register", actor=user, target=organisation, request=request, to_state="unverified"
     )
+    organisation_initial_account_propose(organisation=organisation, by=user, request=request)
     return user
 
 
-@transaction.atomic
-def organisation_update_bank(*, organisation: Organisation, by: User, data: dict, reason: str, request=None) -> bool:
-    """Change the bank details through an audited form; return whether the account passes the Luhn check."""
-    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    if not (by.role == Role.ENTERPRISE and by.organisation_id == locked.pk) and not by.has_perm(
-        "accounts.change_organisation"
-    ):
-        raise PermissionDenied(_("您无权修改该单位的收款账户。"))
-    fields = ["bank_account_name", "bank_account_number", "bank_name", "bank_cnaps_code"]
-    before = {f: getattr(locked, f) for f in fields}
-    for field in fields:
-        setattr(locked, field, data[field])
-    locked.bank_details_changed_at = timezone.now()
-    locked.full_clean()
-    locked.save(update_fields=[*fields, "bank_details_changed_at"])
-    masked = identifiers.mask_bank_account
-    audit_record(
-        action="organisation.bank_change",
-        actor=by,
-        target=locked,
-        request=request,
-        reason=reason,
-        data={
-            "before": {**before, "bank_account_number": masked(before["bank_account_number"])},
-            "after": {**{f: data[f] for f in fields}, "bank_account_number": masked(locked.bank_account_number)},
+def organisation_initial_account_propose(*, organisation: Organisation, by: User, request=None):
+    """Record the bank details an organisation was created with as its first, pending payee account."""
+    from .bank_models import BankAccount
+    from .bank_services import INITIAL_REASON, bank_account_propose
+
+    return bank_account_propose(
+        organisation=organisation,
+        details={
+            "account_type": BankAccount.AccountType.CORPORATE,
+            "account_name": organisation.bank_account_name,
+            "account_number": organisation.bank_account_number,
+            "bank_name": organisation.bank_name,
+            "cnaps_code": organisation.bank_cnaps_code,
         },
+        proof=None,
+        by=by,
+        reason=INITIAL_REASON,
+        request=request,
+        initial=True,
     )
-    return identifiers.bank_account_luhn_ok(locked.bank_account_number)
+
+
+def organisation_update_bank(
+    *, organisation: Organisation, by: User, data: dict, reason: str, proof, request=None
+) -> bool:
+    """Propose new bank details with a proof (a pending change; the account in force stays until a second person
+    verifies it); return whether the account number passes the Luhn check."""
+    from .bank_models import BankAccount
+    from .bank_services import bank_account_propose
+
+    bank_account_propose(
+        organisation=organisation,
+        details={
+            "account_type": BankAccount.AccountType.CORPORATE,
+            "account_name": data["bank_account_name"],
+            "account_number": data["bank_account_number"],
+            "bank_name": data["bank_name"],
+            "cnaps_code": data["bank_cnaps_code"],
+        },
+        proof=proof,
+        by=by,
+        reason=reason,
+        request=request,
+    )
+    return identifiers.bank_account_luhn_ok(data["bank_account_number"])
+
+
+@transaction.atomic
+def user_set_role(*, user: User, role: Role, by: User, request=None) -> User:
+    """Give a user exactly one role (and the scope flags it implies); only an administrator may, never to themself."""
+    if by.role != Role.ADMINISTRATOR and not by.is_superuser:
+        raise PermissionDenied(_("只有系统管理员可以变更用户角色。"))
+    if by.pk == user.pk:
+        raise PermissionDenied(_("不能变更自己的角色，须由另一名管理员操作。"))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = user.role
+    if role == Role.ENTERPRISE and user.organisation_id is None:
+        raise ValidationError(_("申报单位用户必须属于一个申报单位，请先填写所属单位。"))
+    if role == Role.DISTRICT_REVIEWER and user.district_id is None:
+        raise ValidationError(_("区县初审人员必须属于一个区县，请先填写所属区县。"))
+    user.groups.set([Group.objects.get(name=role.value)])
+    user.user_permissions.clear()
+    user.is_staff = role == Role.ADMINISTRATOR
+    user.save(update_fields=["is_staff"])
+    user.__dict__.pop("role", None)
+    audit_record(
+        action="user.role_change", actor=by, target=user, request=request,
+        from_state=before.value if before else "", to_state=role.value,
+    )  # fmt: skip
+    return user

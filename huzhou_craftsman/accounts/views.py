@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
+from .bank_selectors import payee_account_for
 from .forms import AuditEventFilter, BankDetailsForm, OrganisationFilter, OrganisationRegistrationForm
 from .permissions import permission_required, role_required
 from .roles import ROLE_HOME, Role
@@ -50,7 +51,8 @@ def organisation_list(request):
 @login_required
 def organisation_detail(request, pk):
     organisation = get_object_or_404(selectors.organisations_visible_to(request.user), pk=pk)
-    return render(request, "accounts/organisation_detail.html", {"organisation": organisation})
+    payee = payee_account_for(organisation=organisation)
+    return render(request, "accounts/organisation_detail.html", {"organisation": organisation, "payee": payee})
 
 
 def register(request):
@@ -80,20 +82,38 @@ def register(request):
 
 @role_required(Role.ENTERPRISE, Role.ADMINISTRATOR)
 def organisation_bank_update(request, pk):
+    """Propose new bank details with a proof; the account in force stays until a second person verifies them."""
     organisation = get_object_or_404(selectors.organisations_visible_to(request.user), pk=pk)
-    form = BankDetailsForm(request.POST or None, instance=organisation)
+    form = BankDetailsForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        luhn_ok = services.organisation_update_bank(
-            organisation=organisation, by=request.user, data=form.cleaned_data, reason=form.cleaned_data["reason"],
-            request=request,
-        )  # fmt: skip
-        messages.success(request, _("收款账户已更新，变更已记录。"))
-        if not luhn_ok:
-            messages.warning(
-                request, _("提示：该账号未通过银行卡校验位检查。对公账户通常如此；若为个人银行卡，请再核对一遍。")
-            )
-        return redirect("organisation-detail", pk=pk)
-    return render(request, "accounts/bank_form.html", {"form": form, "organisation": organisation})
+        data = form.cleaned_data
+        try:
+            luhn_ok = services.organisation_update_bank(
+                organisation=organisation, by=request.user, data=data, reason=data["reason"], proof=data["proof"],
+                request=request,
+            )  # fmt: skip
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("变更已提交，待核验。核验通过前，付款仍使用原账户，新到期款项暂缓支付。"))
+            if not luhn_ok:
+                messages.warning(
+                    request, _("提示：该账号未通过银行卡校验位检查。对公账户通常如此；若为个人银行卡，请再核对一遍。")
+                )
+            return redirect("organisation-detail", pk=pk)
+    payee = payee_account_for(organisation=organisation)
+    return render(request, "accounts/bank_form.html", {"form": form, "organisation": organisation, "payee": payee})
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    fields = {"account_name": "bank_account_name", "account_number": "bank_account_number",
+              "cnaps_code": "bank_cnaps_code"}  # fmt: skip
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            target = fields.get(field, field)
+            form.add_error(target if target in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
 
 
 @require_POST

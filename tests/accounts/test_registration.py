@@ -3,10 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from huzhou_craftsman.accounts.models import AuditEvent, Organisation, User
+from huzhou_craftsman.accounts.models import AuditEvent, BankAccount, Organisation, User
 from huzhou_craftsman.accounts.roles import Role
 from tests.conftest import login
-from tests.factories import OrganisationFactory, district, make_uscc, make_user
+from tests.factories import OrganisationFactory, district, make_uscc, make_user, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_an_organisation_registers_only_once(client):
     assert "该统一社会信用代码已注册" in response.content.decode()
 
 
-def test_bank_details_change_is_audited_with_masked_numbers(client):
+def test_bank_details_change_is_a_pending_change_audited_with_masked_numbers(client):
     user = make_user(Role.ENTERPRISE)
     login(client, user)
     organisation = user.organisation
@@ -83,15 +83,32 @@ def test_bank_details_change_is_audited_with_masked_numbers(client):
             "bank_name": "工商银行湖州分行",
             "bank_cnaps_code": "102336000015",
             "reason": "更换基本户",
+            "proof": pdf_upload("开户许可证.pdf"),
         },
+        follow=True,
     )
-    assert response.status_code == 302
+    assert "待核验" in response.content.decode()
     organisation.refresh_from_db()
-    assert organisation.bank_account_number == "6222021202041701419"
-    event = AuditEvent.objects.get(action="organisation.bank_change")
+    # The account in force stays until a second person verifies the change.
+    assert organisation.bank_account_number == "33050161627000001234"
+    pending = BankAccount.objects.get(organisation=organisation, state="pending")
+    assert pending.account_number == "6222021202041701419" and pending.proof_kind == "pdf"
+    event = AuditEvent.objects.get(action="bank_account.propose")
     assert event.reason == "更换基本户"
-    assert event.data["after"]["bank_account_number"].endswith("1419")
+    assert event.data["account_number"].endswith("1419")
     assert "6222021202041701419" not in str(event.data)
+
+
+def test_a_bank_change_without_proof_is_refused_and_saves_nothing(client):
+    user = make_user(Role.ENTERPRISE)
+    login(client, user)
+    response = client.post(
+        reverse("organisation-bank", args=[user.organisation.pk]),
+        {"bank_account_name": user.organisation.name, "bank_account_number": "6222021202041701419",
+         "bank_name": "工商银行湖州分行", "bank_cnaps_code": "102336000015", "reason": "更换基本户"},
+    )  # fmt: skip
+    assert "请上传开户证明" in response.content.decode()
+    assert not BankAccount.objects.filter(state="pending").exists()
 
 
 def test_a_corporate_account_failing_luhn_is_accepted_with_a_warning(client):
@@ -105,11 +122,12 @@ def test_a_corporate_account_failing_luhn_is_accepted_with_a_warning(client):
             "bank_name": "建设银行湖州分行",
             "bank_cnaps_code": "105336000012",
             "reason": "开户行变更",
+            "proof": pdf_upload(),
         },
         follow=True,
     )
     page = response.content.decode()
-    assert "收款账户已更新" in page and "未通过银行卡校验位检查" in page
+    assert "变更已提交，待核验" in page and "未通过银行卡校验位检查" in page
 
 
 def test_nobody_changes_another_organisations_bank_details(client):

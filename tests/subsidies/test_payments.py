@@ -16,13 +16,14 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as KombuOperationalError
 from openpyxl import Workbook, load_workbook
 
-from huzhou_craftsman.accounts.models import AuditEvent
+from huzhou_craftsman.accounts.bank_services import bank_account_verify
+from huzhou_craftsman.accounts.models import AuditEvent, BankAccount
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import organisation_update_bank
 from subsidies import bank_files, payments, reconciliation, tasks
 from subsidies.models import Instalment, PaymentBatch, PaymentLine
 from tests.conftest import login
-from tests.factories import OrganisationFactory, make_award, make_user
+from tests.factories import OrganisationFactory, make_award, make_user, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -215,12 +216,22 @@ def test_failed_instalment_returns_to_the_due_list_after_bank_details_change(awa
     failed_line = batch.lines.get(amount=Decimal("10000.00"))
     import_results(batch, maker, [[failed_line.account_number, "10000.00", "失败", "账号不存在"]])
     assert failed_line.instalment_id not in due_ids()
-    enterprise = make_user(Role.ENTERPRISE, organisation=failed_line.instalment.award.organisation)
+    organisation = failed_line.instalment.award.organisation
+    enterprise = make_user(Role.ENTERPRISE, organisation=organisation)
     organisation_update_bank(
-        organisation=enterprise.organisation, by=enterprise, reason="更正账号",
+        organisation=enterprise.organisation, by=enterprise, reason="更正账号", proof=pdf_upload(),
         data={"bank_account_name": "新户名", "bank_account_number": "6222021202041701419", "bank_name": "工商银行",
               "bank_cnaps_code": "102336000015"},
     )  # fmt: skip
+    # Proposed only: not yet payable; once the district verifies the change, it is.
+    assert (
+        failed_line.instalment_id not in due_ids()
+        or payments.instalments_due().get(pk=failed_line.instalment_id).payee_held
+    )
+    bank_account_verify(
+        account=BankAccount.objects.get(organisation=organisation, state="pending"),
+        by=make_user(Role.DISTRICT_REVIEWER, district=organisation.district),
+    )
     assert failed_line.instalment_id in due_ids()
     again = payments.batch_create(instalment_ids=[failed_line.instalment_id], by=maker)
     assert again.lines.get().account_number == "6222021202041701419"

@@ -11,6 +11,8 @@ from decimal import Decimal
 from django import forms, template
 from django.utils import timezone
 
+from huzhou_craftsman.accounts.identifiers import mask_bank_account
+
 register = template.Library()
 
 
@@ -103,3 +105,10 @@ def minute(value) -> str:
     if not value:
         return ""
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+
+
+@register.filter
+def masked_account(value) -> str:
+    """A bank account number showing only its last four digits (the full number is for the verifier and the bank
+    file only)."""
+    return mask_bank_account(value or "")

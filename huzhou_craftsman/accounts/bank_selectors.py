@@ -1,0 +1,122 @@
+"""Reads of payee bank accounts: the account in force for a payee, whether its payments are held, who may see and
+who may verify an account."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .bank_models import BankAccount
+from .models import Organisation, User
+from .roles import Role
+
+Kind = BankAccount.HolderKind
+State = BankAccount.State
+
+
+@dataclass(frozen=True)
+class PayeeAccount:
+    """What finance needs to know about one payee: the verified account (or None) and whether to hold payments."""
+
+    verified: BankAccount | None
+    pending: BankAccount | None
+
+    @property
+    def held(self) -> bool:
+        """Payments wait while a change is pending or no account has been verified yet."""
+        return self.verified is None or self.pending is not None
+
+    @property
+    def hold_reason(self) -> str:
+        from django.utils.translation import gettext as _
+
+        if self.verified is None:
+            return _("尚无已核验的收款账户（暂缓支付）")
+        if self.pending is not None:
+            return _("收款账户待核验（暂缓支付）")
+        return ""
+
+
+def holder_filter(*, organisation: Organisation | int | None = None, person_resident_id: str = "") -> Q:
+    """The Q that selects one holder's accounts: an organisation (object or pk) or a person by resident ID."""
+    if organisation is not None:
+        pk = organisation.pk if isinstance(organisation, Organisation) else organisation
+        return Q(holder_kind=Kind.ORGANISATION, organisation_id=pk)
+    if person_resident_id:
+        return Q(holder_kind=Kind.PERSON, person_resident_id=person_resident_id.upper())
+    raise ValueError("A payee is an organisation or a person's resident ID number.")
+
+
+def payee_account_for(*, organisation: Organisation | int | None = None, person_resident_id: str = "") -> PayeeAccount:
+    """Return the verified account and any pending change of one payee (an organisation or a person)."""
+    rows = BankAccount.objects.filter(
+        holder_filter(organisation=organisation, person_resident_id=person_resident_id),
+        state__in=[State.VERIFIED, State.PENDING],
+    )
+    by_state = {row.state: row for row in rows}
+    return PayeeAccount(verified=by_state.get(State.VERIFIED), pending=by_state.get(State.PENDING))
+
+
+def organisation_payee_held(organisation_ref: str) -> Q:
+    """A filter, for a queryset whose ``organisation_ref`` points to an Organisation, that is true when that
+    organisation's payments are held (no verified account, or a pending change)."""
+    accounts = BankAccount.objects.filter(holder_kind=Kind.ORGANISATION, organisation_id=OuterRef(organisation_ref))
+    return ~Exists(accounts.filter(state=State.VERIFIED)) | Exists(accounts.filter(state=State.PENDING))
+
+
+def person_payee_held(resident_id_ref: str) -> Q:
+    """The same for a person known by a resident-ID column reachable as ``resident_id_ref``."""
+    accounts = BankAccount.objects.filter(holder_kind=Kind.PERSON, person_resident_id=OuterRef(resident_id_ref))
+    return ~Exists(accounts.filter(state=State.VERIFIED)) | Exists(accounts.filter(state=State.PENDING))
+
+
+def verifier_role_for(holder_kind: str) -> Role:
+    return Role(settings.BANK_VERIFIER_ROLES[holder_kind])
+
+
+def may_verify(user: User, account: BankAccount) -> bool:
+    """Whether this user's role verifies this kind of holder (a district reviewer only within their district)."""
+    if not user.is_authenticated or not user.has_perm("accounts.verify_bank_account"):
+        return False
+    role = verifier_role_for(account.holder_kind)
+    if user.role != role:
+        return False
+    if role == Role.DISTRICT_REVIEWER and account.holder_kind == Kind.ORGANISATION:
+        return account.organisation.district_id == user.district_id
+    return True
+
+
+def bank_accounts_visible_to(user: User) -> QuerySet[BankAccount]:
+    """The accounts this user may see: an enterprise its own organisation's; a verifier what their role verifies
+    (a district reviewer their district's organisations); read-only city roles everything."""
+    qs = BankAccount.objects.select_related("organisation__district", "submitted_by", "verified_by")
+    role = user.role if user.is_authenticated else None
+    if role == Role.ENTERPRISE:
+        return qs.filter(holder_kind=Kind.ORGANISATION, organisation_id=user.organisation_id)
+    if role is None:
+        return qs.none()
+    if user.has_perm("accounts.view_all"):
+        return qs
+    kinds = [kind for kind in Kind.values if settings.BANK_VERIFIER_ROLES[kind] == role]
+    if not kinds or not user.has_perm("accounts.verify_bank_account"):
+        return qs.none()
+    visible = Q(holder_kind__in=kinds)
+    if role == Role.DISTRICT_REVIEWER:
+        visible = Q(holder_kind=Kind.PERSON) & Q(holder_kind__in=kinds) | Q(
+            holder_kind=Kind.ORGANISATION, organisation__district_id=user.district_id
+        ) & Q(holder_kind__in=kinds)
+    return qs.filter(visible)
+
+
+def payee_accounts_for_organisations(organisation_ids) -> dict[int, PayeeAccount]:
+    """``payee_account_for`` of many organisations in one query (for batches)."""
+    found: dict[int, dict[str, BankAccount]] = {pk: {} for pk in organisation_ids}
+    rows = BankAccount.objects.filter(
+        holder_kind=Kind.ORGANISATION, organisation_id__in=list(found), state__in=[State.VERIFIED, State.PENDING]
+    )
+    for row in rows:
+        found[row.organisation_id][row.state] = row
+    return {
+        pk: PayeeAccount(verified=states.get(State.VERIFIED), pending=states.get(State.PENDING))
+        for pk, states in found.items()
+    }
