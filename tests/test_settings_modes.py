@@ -21,7 +21,16 @@ CLEAN_ENV = {
         "PORTAL_PRODUCTION",
         "DEBUG",
         "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "PAYER_ACCOUNT_NUMBER",
+        "PAYER_ACCOUNT_NAME",
+        "PAYER_BANK_NAME",
+        "PAYER_BANK_CNAPS",
     }
+}
+PAYER = {
+    "PAYER_ACCOUNT_NUMBER": "33050161627000000001",
+    "PAYER_ACCOUNT_NAME": "湖州市人力资源和社会保障局",
+    "PAYER_BANK_CNAPS": "105336000012",
 }
 
 
@@ -68,9 +77,14 @@ def test_server_mode_uses_postgres_and_a_real_broker_without_debug():
     [
         ({"ALLOWED_HOSTS": "portal.example.cn"}, "requires SECRET_KEY"),
         ({"SECRET_KEY": "x" * 60}, "requires ALLOWED_HOSTS"),
+        ({"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "portal.example.cn"}, "requires PAYER_ACCOUNT_NUMBER"),
+        (
+            {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "portal.example.cn", **PAYER, "PAYER_BANK_CNAPS": "10533600"},
+            "PAYER_BANK_CNAPS (12 digits)",
+        ),
     ],
 )
-def test_production_refuses_to_start_without_secret_key_and_hosts(env, message):
+def test_production_refuses_to_start_without_secret_key_hosts_and_payer_account(env, message):
     result = run_manage("check", PORTAL_PRODUCTION="1", **env)
     assert result.returncode != 0
     assert message in result.stderr
@@ -87,6 +101,7 @@ def test_check_deploy_is_clean_in_production():
         ALLOWED_HOSTS="portal.hzrs.example.cn",
         DATABASE_URL="postgres://u:p@db:5432/portal",
         REDIS_URL="redis://broker:6379/0",
+        **PAYER,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
