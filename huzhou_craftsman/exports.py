@@ -23,12 +23,13 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as XLSX_ILLEGAL_CHARACTERS
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PREFIXES = frozenset(FORMULA_PREFIXES)
 QUOTE = "'"
 
 
 def safe_text(value: str) -> str:
     """Return the text with a leading single quote when it starts with a formula character."""
-    if value and value[0] in FORMULA_PREFIXES:
+    if value and value[0] in _PREFIXES:
         return QUOTE + value
     return value
 
@@ -52,10 +53,10 @@ def xlsx_cell(value):
     if isinstance(value, Promise):
         value = str(value)
     if isinstance(value, str):
-        value = XLSX_ILLEGAL_CHARACTERS.sub("", value)
-        if value in ERROR_CODES:
+        if not value.isprintable():  # the characters XML cannot carry are all non-printable: a fast first test
+            value = XLSX_ILLEGAL_CHARACTERS.sub("", value)
+        if value and (value[0] in _PREFIXES or value in ERROR_CODES):
             return QUOTE + value
-        return safe_text(value)
     return value
 
 
@@ -89,6 +90,9 @@ def csv_writer(target, **kwargs) -> SafeCsvWriter:
 
 
 def sql_safe_text(expression: str) -> str:
-    """Return a PostgreSQL expression giving ``safe_text`` of a text expression (same characters, same quote)."""
-    prefixes = ", ".join(f"chr({ord(c)})" for c in FORMULA_PREFIXES)
-    return f"(CASE WHEN left({expression}, 1) IN ({prefixes}) THEN '{QUOTE * 2}' || {expression} ELSE {expression} END)"
+    """Return a PostgreSQL expression giving ``safe_text`` of a text expression (same characters, same quote).
+
+    ``ascii()`` gives the code of the first character (0 for an empty text): one integer test per cell.
+    """
+    codes = ", ".join(str(ord(c)) for c in FORMULA_PREFIXES)
+    return f"(CASE WHEN ascii({expression}) IN ({codes}) THEN '{QUOTE * 2}' || {expression} ELSE {expression} END)"

@@ -25,12 +25,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from huzhou_craftsman.accounts.identifiers import non_gbk_characters
-from huzhou_craftsman.exports import safe_row, xlsx_append, xlsx_row
+from huzhou_craftsman.exports import safe_row, safe_text, xlsx_append, xlsx_row
 
 from .bank_layouts import (
     LAYOUT_FOR_KIND,
     LAYOUTS,  # noqa: F401 - the registry, where callers look for it
-    LINE_FIELDS,
     TEXT_FIELDS,
     BankLayout,
     FileTotals,
@@ -48,9 +47,10 @@ def _live_lines(batch: PaymentBatch, layout: BankLayout):
     return batch.lines.exclude(state=PaymentLine.State.CANCELLED).filter(payee_kind=layout.payee_kind)
 
 
-def _lines(batch: PaymentBatch, layout: BankLayout, fields=LINE_FIELDS) -> Iterator:
+def _lines(batch: PaymentBatch, layout: BankLayout, fields: tuple[str, ...] = ()) -> Iterator:
     # The lines carry their own payee snapshot: no joins, light named tuples, never all rows in memory at once.
-    return _live_lines(batch, layout).order_by("line_number").values_list(*fields, named=True).iterator(chunk_size=5000)
+    lines = _live_lines(batch, layout).order_by("line_number")
+    return lines.values_list(*(fields or layout.fields), named=True).iterator(chunk_size=5000)
 
 
 def file_totals(batch: PaymentBatch, layout: BankLayout) -> FileTotals:
@@ -107,14 +107,26 @@ def csv_rows(
             yield decoder.decode(b"", final=True).encode(codec)
         return
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
     for number, line in enumerate(_lines(batch, layout), start=1):
-        writer.writerow(layout.row(number, batch, line, payer))
+        buffer.write(",".join(_copy_csv_field(cell) for cell in layout.row(number, batch, line, payer)) + "\n")
         if number % CHUNK == 0:  # a few thousand rows per chunk: few generator steps, little memory
             yield buffer.getvalue().encode(codec)
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue().encode(codec)
+
+
+def _copy_csv_field(value) -> str:
+    """One cell the way PostgreSQL's COPY (FORMAT csv) writes it: text made safe, empty text as an empty cell,
+    quoted when it holds a comma, a quote or a line break (Python's csv module would leave a lone CR unquoted)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        return str(value)
+    value = safe_text(value)
+    if "," in value or '"' in value or "\n" in value or "\r" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def _copy_body(batch: PaymentBatch, layout: BankLayout, select: str, params: list) -> Iterator[bytes]:
@@ -145,7 +157,7 @@ def write_xlsx(batch: PaymentBatch, target, layout: BankLayout, payer: Payer | N
         xlsx_append(sheet, row)
     xlsx_append(sheet, layout.columns)
     for number, line in enumerate(_lines(batch, layout), start=1):
-        sheet.append(xlsx_row(layout.row(number, batch, line, payer)))
+        sheet.append(xlsx_row(layout.row(number, batch, line, payer)))  # every text cell made safe, once
     workbook.save(target)
 
 
@@ -167,7 +179,7 @@ def non_gbk_lines(batch: PaymentBatch, layout: BankLayout, payer: Payer | None =
     if characters := non_gbk_characters(control):
         problems.append(EncodingProblem(0, payer.account_name, characters))
     purpose_characters = non_gbk_characters(batch.purpose)
-    for number, line in enumerate(_lines(batch, layout, ("line_number", *TEXT_FIELDS)), start=1):
+    for number, line in enumerate(_lines(batch, layout, TEXT_FIELDS), start=1):
         characters = non_gbk_characters("\x1f".join(getattr(line, field) for field in TEXT_FIELDS))
         if characters or purpose_characters:
             problems.append(EncodingProblem(number, line.account_name, [*characters, *purpose_characters]))

@@ -17,6 +17,7 @@ A bank with its own shape is one small subclass (other column order, other 证�
 in ``LAYOUTS``; ``copy_select`` returns ``None`` for it unless it also gives the SQL for the database's CSV writer.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,19 +31,12 @@ from .payment_models import PaymentBatch, PaymentLine
 
 SAME_BANK, OTHER_BANK = "同行", "跨行"
 _CNAPS = re.compile(r"[0-9]{12}")
-# Bank files are one line per payment: a line break or tab inside a name or note would split a record in most bank
-# import programs, so they become spaces (after the formula check, so a leading tab still gets its quote).
-_ONE_LINE = str.maketrans({"\r": " ", "\n": " ", "\t": " "})
-
-
-def bank_text(value: str) -> str:
-    """Return a text cell of a bank file: formula characters quoted, on one line."""
-    return safe_text(value or "").translate(_ONE_LINE)
 
 
 def sql_bank_text(expression: str) -> str:
-    """The same as ``bank_text`` in PostgreSQL; an empty text becomes NULL, which COPY writes as an empty cell."""
-    return f"NULLIF(translate({sql_safe_text(expression)}, chr(13) || chr(10) || chr(9), '   '), '')"
+    """A text cell in SQL: formula characters quoted (``sql_safe_text``); an empty text becomes NULL, which COPY
+    writes as an empty cell (an empty string it would write as ``""``)."""
+    return f"NULLIF({sql_safe_text(expression)}, '')"
 
 
 @dataclass(frozen=True)
@@ -60,10 +54,12 @@ class Payer:
                    settings.PAYER_BANK_CNAPS)  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)  # a batch names few banks: one answer per code
 def route(payer_cnaps: str, payee_cnaps: str) -> str:
-    """汇路: 同行 when the payee's 12-digit CNAPS code names the payer's bank (the first three digits), else 跨行."""
-    if _CNAPS.fullmatch(payee_cnaps or "") and _CNAPS.fullmatch(payer_cnaps or ""):
-        return SAME_BANK if payee_cnaps[:3] == payer_cnaps[:3] else OTHER_BANK
+    """汇路: 同行 when the payee's 12-character CNAPS code starts with the payer's bank code (the first three digits
+    of the payer's 12-digit code), else 跨行. (Payee codes are checked to be 12 digits where they are entered.)"""
+    if _CNAPS.fullmatch(payer_cnaps or "") and len(payee_cnaps or "") == 12 and payee_cnaps[:3] == payer_cnaps[:3]:
+        return SAME_BANK
     return OTHER_BANK
 
 
@@ -72,7 +68,7 @@ def sql_route(payer_cnaps: str) -> tuple[str, list]:
     if not _CNAPS.fullmatch(payer_cnaps or ""):
         return f"'{OTHER_BANK}'", []
     return (
-        f"CASE WHEN cnaps_code ~ '^[0-9]{{12}}$' AND left(cnaps_code, 3) = %s THEN '{SAME_BANK}' ELSE '{OTHER_BANK}' END",
+        f"CASE WHEN length(cnaps_code) = 12 AND left(cnaps_code, 3) = %s THEN '{SAME_BANK}' ELSE '{OTHER_BANK}' END",
         [payer_cnaps[:3]],
     )
 
@@ -85,9 +81,7 @@ class FileTotals:
     total: Decimal
 
 
-# The fields a layout reads from a line (light named tuples, no joins: the line carries its payee snapshot).
-LINE_FIELDS = ("line_number", "account_number", "account_name", "bank_name", "cnaps_code", "amount", "note",
-               "payee_id_type", "payee_id_number")  # fmt: skip
+# The text a line carries into a bank file (checked for characters outside GBK).
 TEXT_FIELDS = ("account_number", "account_name", "bank_name", "cnaps_code", "note", "payee_id_type", "payee_id_number")
 
 
@@ -95,7 +89,8 @@ class BankLayout:
     """A layout: which lines (``payee_kind``), the control record, the column headings and one row per line."""
 
     code = ""
-    name = ""
+    name = ""  # shown to finance, translated
+    business_type = ""  # written into the file, always Chinese whatever the page's language
     payee_kind = ""
     columns: tuple[str, ...] = ()
     control_columns = ("批次号", "付款账号", "付款户名", "付款行联行号", "总笔数", "总金额", "业务类型")
@@ -105,10 +100,13 @@ class BankLayout:
         return [
             list(self.control_columns),
             [batch.number, payer.account_number, payer.account_name, payer.cnaps_code, totals.count, totals.total,
-             str(self.name)],
+             self.business_type],
         ]  # fmt: skip
 
+    fields: tuple[str, ...] = ()  # what ``row`` reads from a line
+
     def row(self, number: int, batch: PaymentBatch, line, payer: Payer) -> list:
+        """One payment as cell values, raw: the writers make every text cell safe (``huzhou_craftsman.exports``)."""
         raise NotImplementedError
 
     def copy_select(self, batch: PaymentBatch, payer: Payer) -> tuple[str, list] | None:
@@ -121,14 +119,16 @@ class PayrollLayout(BankLayout):
 
     code = "payroll"
     name = _("代发（对私）")
+    business_type = "代发（对私）"
     payee_kind = PaymentLine.PayeeKind.PERSONAL
     columns = ("序号", "收款人账号", "收款人姓名", "证件类型", "证件号码", "金额", "开户行", "联行号", "汇路", "用途",
                "备注")  # fmt: skip
+    fields = ("account_number", "account_name", "payee_id_type", "payee_id_number", "amount", "bank_name",
+              "cnaps_code", "note")  # fmt: skip
 
     def row(self, number, batch, line, payer):
-        return [number, bank_text(line.account_number), bank_text(line.account_name), bank_text(line.payee_id_type),
-                bank_text(line.payee_id_number), line.amount, bank_text(line.bank_name), bank_text(line.cnaps_code),
-                route(payer.cnaps_code, line.cnaps_code), bank_text(batch.purpose), bank_text(line.note)]  # fmt: skip
+        return [number, line.account_number, line.account_name, line.payee_id_type, line.payee_id_number, line.amount,
+                line.bank_name, line.cnaps_code, route(payer.cnaps_code, line.cnaps_code), batch.purpose, line.note]  # fmt: skip
 
     def copy_select(self, batch, payer):
         route_sql, route_params = sql_route(payer.cnaps_code)
@@ -136,7 +136,7 @@ class PayrollLayout(BankLayout):
         select = (f"row_number() OVER (ORDER BY line_number), {t('account_number')}, {t('account_name')},"
                   f" {t('payee_id_type')}, {t('payee_id_number')}, amount, {t('bank_name')}, {t('cnaps_code')},"
                   f" {route_sql}, NULLIF(%s, ''), {t('note')}")  # fmt: skip
-        return select, [*route_params, bank_text(batch.purpose)]
+        return select, [*route_params, safe_text(batch.purpose)]
 
 
 class TransferLayout(BankLayout):
@@ -144,20 +144,21 @@ class TransferLayout(BankLayout):
 
     code = "transfer"
     name = _("批量转账（对公）")
+    business_type = "批量转账（对公）"
     payee_kind = PaymentLine.PayeeKind.CORPORATE
     columns = ("序号", "收款单位账号", "收款单位名称", "开户行", "联行号", "汇路", "金额", "用途", "备注")
+    fields = ("account_number", "account_name", "bank_name", "cnaps_code", "amount", "note")
 
     def row(self, number, batch, line, payer):
-        return [number, bank_text(line.account_number), bank_text(line.account_name), bank_text(line.bank_name),
-                bank_text(line.cnaps_code), route(payer.cnaps_code, line.cnaps_code), line.amount,
-                bank_text(batch.purpose), bank_text(line.note)]  # fmt: skip
+        return [number, line.account_number, line.account_name, line.bank_name, line.cnaps_code,
+                route(payer.cnaps_code, line.cnaps_code), line.amount, batch.purpose, line.note]  # fmt: skip
 
     def copy_select(self, batch, payer):
         route_sql, route_params = sql_route(payer.cnaps_code)
         t = sql_bank_text
         select = (f"row_number() OVER (ORDER BY line_number), {t('account_number')}, {t('account_name')},"
                   f" {t('bank_name')}, {t('cnaps_code')}, {route_sql}, amount, NULLIF(%s, ''), {t('note')}")  # fmt: skip
-        return select, [*route_params, bank_text(batch.purpose)]
+        return select, [*route_params, safe_text(batch.purpose)]
 
 
 LAYOUTS: dict[str, BankLayout] = {layout.code: layout for layout in (PayrollLayout(), TransferLayout())}

@@ -359,10 +359,11 @@ def test_the_databases_csv_writer_and_pythons_give_the_same_bytes(awards, maker,
             payee_id_type="01" if layout == "payroll" else "", payee_id_number="-33050219800101001X",
         )  # fmt: skip
     PaymentLine.objects.filter(pk=lines[1].pk).update(note="", cnaps_code="1053360000")  # blank cell, short CNAPS
+    PaymentLine.objects.filter(pk=lines[2].pk).update(note="\\.")  # COPY's end-of-data marker, as a value
     by_copy = b"".join(bank_files.csv_rows(batch, bank_files.LAYOUTS[layout], encoding=encoding))
     by_python = b"".join(bank_files.csv_rows(batch, bank_files.LAYOUTS[layout], encoding=encoding, use_copy=False))
     assert by_copy == by_python
     text = by_copy.decode({"utf-8-sig": "utf-8-sig"}.get(encoding, encoding))
     rows = list(csv.reader(io.StringIO(text)))[3:]
-    assert [r[2] for r in rows] == ['引号"与,逗号' + rare, '\'=HYPERLINK("http://x","点击")', "' 回车开头"]
-    assert rows[0][-1] == "' 多行 备注" and rows[1][-1] == ""
+    assert [r[2] for r in rows] == ['引号"与,逗号' + rare, '\'=HYPERLINK("http://x","点击")', "'\r回车开头"]
+    assert rows[0][-1] == "'\t多行\n备注" and rows[1][-1] == "" and rows[2][-1] == "\\."
