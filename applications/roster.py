@@ -119,7 +119,8 @@ def read_roster(upload) -> list[RosterRow]:
     """Read an uploaded XLSX roster; a file that is not a readable XLSX gets one clear error."""
     try:
         workbook = load_workbook(upload, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, ParseError, KeyError, ValueError, OSError):
+    # With lxml installed (pyHanko brings it) openpyxl parses with it: its XMLSyntaxError is a SyntaxError.
+    except (InvalidFileException, zipfile.BadZipFile, ParseError, KeyError, ValueError, OSError, SyntaxError):
         raise ValidationError(_("无法读取该文件：请使用平台提供的 XLSX 模板（Excel 2007 及以上格式）。")) from None
     try:
         sheet = workbook.worksheets[0]

@@ -276,7 +276,17 @@ def read_results(upload, file_name: str) -> list[ResultRow]:
             workbook = load_workbook(upload, read_only=True, data_only=True)
             rows = list(workbook.worksheets[0].iter_rows(values_only=True))
             workbook.close()
-        except (InvalidFileException, zipfile.BadZipFile, ParseError, KeyError, ValueError, TypeError, OSError):
+        # With lxml installed (pyHanko brings it) openpyxl parses with it: its XMLSyntaxError is a SyntaxError.
+        except (
+            InvalidFileException,
+            zipfile.BadZipFile,
+            ParseError,
+            KeyError,
+            ValueError,
+            TypeError,
+            OSError,
+            SyntaxError,
+        ):
             raise ValidationError(_("无法读取回盘文件：请使用平台提供的 XLSX 模板或 CSV 文件。")) from None
     rows = iter(rows)
     header = tuple(_cell(c) for c in next(rows, ()))[:4]
