@@ -23,6 +23,7 @@ class RoundAdmin(MoneyReadOnlyAdmin):
         # A round's edition prices its open applications: changing it later would re-price them.
         readonly = tuple(super().get_readonly_fields(request, obj))
         return (*readonly, "scheme", "edition") if obj is not None else readonly
+
     inlines = [MaterialRequirementInline]
 
 

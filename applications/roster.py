@@ -13,6 +13,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
 from huzhou_craftsman.accounts import identifiers
+from huzhou_craftsman.exports import xlsx_append
 
 COLUMNS = ["姓名", "身份证号", "培训工种", "劳动合同期限（月）", "备案培训期限（月）", "培训开始年月", "培训结束年月"]
 MAX_ROWS = 5000
@@ -51,7 +52,7 @@ def roster_template() -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "学徒名册"
-    sheet.append(COLUMNS)
+    xlsx_append(sheet, COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F2DCDB")
@@ -68,7 +69,7 @@ def roster_template() -> bytes:
         "期限均以整月计：劳动合同期限须满 12 个月；实际培训期限超过备案期限的部分不予补贴。",
         "培训开始年月、培训结束年月按“2026-03”格式填写，含首尾两个月；同一学徒的同一月份只能申领一次。",
     ):
-        notes.append([line])
+        xlsx_append(notes, [line])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -173,6 +173,17 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_MB", default=10) * 1024 * 1024
 # Payment batches with more lines than this are exported by a Celery worker to a file, then streamed from disk.
 EXPORT_ASYNC_LINES = env.int("EXPORT_ASYNC_LINES", default=20000)
+# The bureau's own account, printed in the control record of every bank file; its CNAPS code's first three digits
+# (the bank) decide 同行/跨行 for each payee. Demo values outside production; production must set all of them.
+PAYER_ACCOUNT_NUMBER = env.str("PAYER_ACCOUNT_NUMBER", default="" if PRODUCTION else "33050161627000009999")
+PAYER_ACCOUNT_NAME = env.str("PAYER_ACCOUNT_NAME", default="" if PRODUCTION else "湖州市人力资源和社会保障局（演示）")
+PAYER_BANK_NAME = env.str("PAYER_BANK_NAME", default="" if PRODUCTION else "中国建设银行湖州分行")
+PAYER_BANK_CNAPS = env.str("PAYER_BANK_CNAPS", default="" if PRODUCTION else "105336000012")
+if PRODUCTION and not (PAYER_ACCOUNT_NUMBER and PAYER_ACCOUNT_NAME and PAYER_BANK_CNAPS.isascii() and PAYER_BANK_CNAPS.isdigit()
+                       and len(PAYER_BANK_CNAPS) == 12):  # fmt: skip
+    raise ImproperlyConfigured(
+        "PORTAL_PRODUCTION=1 requires PAYER_ACCOUNT_NUMBER, PAYER_ACCOUNT_NAME and PAYER_BANK_CNAPS (12 digits)."
+    )
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

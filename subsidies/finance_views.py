@@ -101,6 +101,7 @@ def batch_list(request):
 @role_required(*READERS)
 def batch_detail(request, pk):
     batch = get_object_or_404(PaymentBatch.objects.select_related("created_by", "checked_by"), pk=pk)
+    can_export = request.user.role in FINANCE
     return render(
         request,
         "finance/batch_detail.html",
@@ -111,15 +112,30 @@ def batch_detail(request, pk):
             "imports": batch.imports.select_related("imported_by"),
             "can_check": request.user.role == Role.FINANCE_CHECKER and batch.created_by_id != request.user.pk,
             "is_maker": request.user.role == Role.FINANCE_MAKER,
-            "can_export": request.user.role in FINANCE,
-            "export_formats": [
-                ("xlsx", "XLSX"),
-                ("csv", "CSV（UTF-8）"),
-                ("csv-gbk", "CSV（GBK）"),
-                ("summary-pdf", _("汇总表 PDF")),
-            ],
+            "can_export": can_export,
+            "bank_files": _bank_files(batch) if can_export and batch.state in EXPORTABLE else [],
+            "export_formats": EXPORT_FORMATS,
+            "gbk_advice": bank_files.GBK_ADVICE,
         },
     )
+
+
+EXPORTABLE = (PaymentBatch.State.APPROVED, PaymentBatch.State.EXPORTED, PaymentBatch.State.SETTLED)
+EXPORT_FORMATS = [
+    ("xlsx", "XLSX"),
+    ("csv", "CSV（UTF-8）"),
+    ("csv-gb18030", "CSV（GB18030）"),
+    ("csv-gbk", "CSV（GBK）"),
+]
+
+
+def _bank_files(batch):
+    """The batch's files (persons → 代发, organisations → 批量转账), each with its totals and the lines a GBK file
+    cannot carry, so finance sees them (and what to do) before exporting."""
+    return [
+        {"layout": layout, "totals": totals, "gbk_problems": bank_files.non_gbk_lines(batch, layout)}
+        for layout, totals in bank_files.batch_files(batch)
+    ]
 
 
 @require_POST
@@ -142,11 +158,16 @@ def batch_check(request, pk):
 @require_POST  # the first export moves the batch to "exported": a state change is never a GET
 @role_required(*FINANCE)
 def batch_export(request, pk, file_format):
-    if file_format not in ("xlsx", "csv", "csv-gbk", "summary-pdf"):
+    """One file of an approved batch: the summary PDF, or a layout's file (代发 or 批量转账, POST field ``layout``)."""
+    layout = bank_files.LAYOUTS.get(request.POST.get("layout", ""))
+    if file_format != "summary-pdf" and (file_format not in bank_files.FILE_FORMATS or layout is None):
         raise Http404
     batch = get_object_or_404(PaymentBatch, pk=pk)
     try:
-        batch = payments.batch_record_export(batch=batch, by=request.user, file_format=file_format, request=request)
+        batch = payments.batch_record_export(
+            batch=batch, by=request.user, file_format=file_format, layout=layout.code if layout else "",
+            request=request,
+        )  # fmt: skip
     except (ValidationError, PermissionDenied) as error:
         report_errors(request, error)
         return redirect("finance-batch", pk=pk)
@@ -155,29 +176,30 @@ def batch_export(request, pk, file_format):
         response["Content-Disposition"] = f'attachment; filename="{batch.number}-summary.pdf"'
         return response
     if batch.line_count > settings.EXPORT_ASYNC_LINES:
-        return _large_export(request, batch, file_format)
+        return _large_export(request, batch, layout, file_format)
+    name = f"{batch.number}-{layout.code}"
     if file_format == "xlsx":
         # openpyxl's write-only mode writes row by row into a temporary file, which is then streamed.
         target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
-        bank_files.write_xlsx(batch, target)
+        bank_files.write_xlsx(batch, target, layout)
         target.seek(0)
-        return FileResponse(target, as_attachment=True, filename=f"{batch.number}.xlsx")
-    encoding = "gbk" if file_format == "csv-gbk" else "utf-8-sig"
+        return FileResponse(target, as_attachment=True, filename=f"{name}.xlsx")
+    encoding = bank_files.CSV_ENCODINGS[file_format]
     response = StreamingHttpResponse(
-        bank_files.csv_rows(batch, encoding=encoding),
-        content_type=f"text/csv; charset={'gbk' if encoding == 'gbk' else 'utf-8'}",
+        bank_files.csv_rows(batch, layout, encoding=encoding),
+        content_type=f"text/csv; charset={'utf-8' if encoding == 'utf-8-sig' else encoding}",
     )
-    suffix = "-gbk" if encoding == "gbk" else ""
-    response["Content-Disposition"] = f'attachment; filename="{batch.number}{suffix}.csv"'
+    suffix = "" if encoding == "utf-8-sig" else f"-{encoding}"
+    response["Content-Disposition"] = f'attachment; filename="{name}{suffix}.csv"'
     return response
 
 
-def _large_export(request, batch, file_format):
+def _large_export(request, batch, layout, file_format):
     """A large batch's file is written once by a Celery worker and then streamed from disk."""
-    path = bank_files.export_path(batch, file_format)
+    path = bank_files.export_path(batch, layout, file_format)
     if not path.exists():
         try:
-            export_batch_file.delay(batch.pk, file_format)
+            export_batch_file.delay(batch.pk, file_format, layout.code)
         except BROKER_ERRORS:  # the broker is unreachable: say so, nothing is lost
             messages.error(request, _("后台任务服务暂时不可用，请稍后再试。"))
             return redirect("finance-batch", pk=batch.pk)

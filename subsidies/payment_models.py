@@ -46,7 +46,18 @@ class PaymentBatch(models.Model):
 
 
 class PaymentLine(models.Model):
-    """One instalment in one batch, with the payee's bank details as they were when the batch was made."""
+    """One instalment in one batch, with the payee's bank details as they were when the batch was made.
+
+    A person (对私) is paid through the bank's 代发 file, which needs the payee's ID type and number; an
+    organisation (对公) through the 批量转账 file. The ID number is shown masked everywhere but in the bank file.
+    """
+
+    class PayeeKind(models.TextChoices):
+        CORPORATE = "corporate", _("对公")
+        PERSONAL = "personal", _("对私")
+
+    class IdType(models.TextChoices):
+        RESIDENT_ID = "01", _("居民身份证")
 
     class State(models.TextChoices):
         PENDING = "pending", _("待银行处理")
@@ -63,6 +74,11 @@ class PaymentLine(models.Model):
     account_number = models.CharField(_("收款账号"), max_length=32)
     bank_name = models.CharField(_("开户行"), max_length=200)
     cnaps_code = models.CharField(_("联行号"), max_length=12)
+    payee_kind = models.CharField(
+        _("收款人类型"), max_length=10, choices=PayeeKind.choices, default=PayeeKind.CORPORATE
+    )
+    payee_id_type = models.CharField(_("证件类型"), max_length=2, choices=IdType.choices, blank=True)
+    payee_id_number = models.CharField(_("证件号码"), max_length=32, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PENDING)
     failure_reason = models.CharField(_("失败原因"), max_length=300, blank=True)
@@ -86,6 +102,12 @@ class PaymentLine(models.Model):
 
     def __str__(self):
         return f"{self.batch_id}#{self.line_number}"
+
+    @property
+    def payee_id_number_masked(self) -> str:
+        from huzhou_craftsman.accounts.identifiers import mask_resident_id
+
+        return mask_resident_id(self.payee_id_number)
 
 
 class PaymentCorrection(models.Model):

@@ -14,7 +14,9 @@ from huzhou_craftsman.accounts.models import Organisation, User
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
+from . import bank_files
 from .bank_files import ResultRow
+from .bank_layouts import LAYOUTS
 from .models import Award, Instalment
 from .payment_models import BankResultImport, PaymentBatch, PaymentCorrection, PaymentLine
 
@@ -101,6 +103,10 @@ def batch_create(*, instalment_ids: list[int], by: User, request=None) -> Paymen
                 account_number=account.account_number,
                 bank_name=account.bank_name,
                 cnaps_code=account.cnaps_code,
+                # Every payee is an organisation for now (对公): a person's own verified account comes later.
+                payee_kind=PaymentLine.PayeeKind.CORPORATE,
+                payee_id_type="",
+                payee_id_number="",
                 note=f"{instalment.award.application.number} 第{instalment.year}期",
             )
         )
@@ -169,11 +175,38 @@ def batch_return(*, batch: PaymentBatch, by: User, note: str, request=None) -> P
     return batch
 
 
-@transaction.atomic
-def batch_record_export(*, batch: PaymentBatch, by: User, file_format: str, request=None) -> PaymentBatch:
-    """Record (and audit) an export of an approved batch; the first export moves it to 'exported'."""
-    if by.role not in (Role.FINANCE_MAKER, Role.FINANCE_CHECKER):
+def _require_finance(user: User) -> None:
+    if user.role not in (Role.FINANCE_MAKER, Role.FINANCE_CHECKER):
         raise PermissionDenied(_("只有财务人员可以导出付款文件。"))
+
+
+def batch_record_export(
+    *, batch: PaymentBatch, by: User, file_format: str, layout: str = "", request=None
+) -> PaymentBatch:
+    """Record (and audit) an export of an approved batch; the first export moves it to 'exported'.
+
+    A GBK file of a layout whose lines hold characters GBK cannot carry is refused with the list of those lines
+    and what to do; the refusal is audited too (in its own transaction, so the refusal survives the error).
+    """
+    _require_finance(by)
+    if file_format == "csv-gbk" and layout in LAYOUTS:
+        problems = bank_files.non_gbk_lines(batch, LAYOUTS[layout])
+        if problems:
+            _record_gbk_refusal(batch=batch, by=by, layout=layout, problems=problems, request=request)
+            raise ValidationError(bank_files.gbk_refusal(problems))
+    return _record_export(batch=batch, by=by, file_format=file_format, layout=layout, request=request)
+
+
+@transaction.atomic
+def _record_gbk_refusal(*, batch: PaymentBatch, by: User, layout: str, problems: list, request=None) -> None:
+    audit_record(action="batch.export_refused", actor=by, target=batch, request=request,
+                 reason=_("收款信息含 GBK 无法表示的字符"),
+                 data={"format": "csv-gbk", "layout": layout, "count": len(problems),
+                       "lines": [p.number for p in problems[:50]]})  # fmt: skip
+
+
+@transaction.atomic
+def _record_export(*, batch: PaymentBatch, by: User, file_format: str, layout: str, request=None) -> PaymentBatch:
     batch = _locked_batch(batch)
     if batch.state not in (PaymentBatch.State.APPROVED, PaymentBatch.State.EXPORTED, PaymentBatch.State.SETTLED):
         raise ValidationError(_("只有复核通过的批次可以导出。"))
@@ -182,7 +215,7 @@ def batch_record_export(*, batch: PaymentBatch, by: User, file_format: str, requ
         batch.state, batch.exported_at = PaymentBatch.State.EXPORTED, timezone.now()
         batch.save(update_fields=["state", "exported_at"])
     audit_record(action="batch.export", actor=by, target=batch, request=request, from_state=previous,
-                 to_state=batch.state, data={"format": file_format, "count": batch.line_count,
+                 to_state=batch.state, data={"format": file_format, "layout": layout, "count": batch.line_count,
                                              "total": str(batch.total)})  # fmt: skip
     return batch
 

@@ -1,6 +1,5 @@
 """The policy dashboard (with CSV/XLSX of the same numbers) and the studios' reviews and exit."""
 
-import csv
 import tempfile
 
 from django import forms
@@ -18,6 +17,7 @@ from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.permissions import permission_required, role_required
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
+from huzhou_craftsman.exports import csv_writer, xlsx_append
 
 from . import dashboard, studios
 from .models import Studio, StudioReview
@@ -38,10 +38,10 @@ def dashboard_export(request, file_format):
         workbook = Workbook(write_only=True)
         for table in tables:
             sheet = workbook.create_sheet(table.key)
-            sheet.append([table.title])
-            sheet.append(table.columns)
+            xlsx_append(sheet, [table.title])
+            xlsx_append(sheet, table.columns)
             for row in table.rows:
-                sheet.append(row)
+                xlsx_append(sheet, row)
         target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
         workbook.save(target)
         target.seek(0)
@@ -49,7 +49,7 @@ def dashboard_export(request, file_format):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="dashboard.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     for table in tables:
         writer.writerow([table.title])
         writer.writerow(table.columns)

@@ -104,13 +104,17 @@ def write_xlsx(report: Report, target) -> None:
     """Write both tables of the report to an XLSX workbook (amounts as numbers with two decimals)."""
     from openpyxl import Workbook
 
+    from huzhou_craftsman.exports import xlsx_append
+
     workbook = Workbook(write_only=True)
     periods = workbook.create_sheet("按期间")
-    periods.append(["期间", "已批准", "已支付", "支付中", "支付失败", "待支付"])
+    xlsx_append(periods, ["期间", "已批准", "已支付", "支付中", "支付失败", "待支付"])
     for row in [*report.periods, report.totals]:
-        periods.append([row.period, row.approved, row.paid, row.in_batch, row.failed, row.due])
+        xlsx_append(periods, [row.period, row.approved, row.paid, row.in_batch, row.failed, row.due])
     batches = workbook.create_sheet("按批次")
-    batches.append(["批次号", "状态", "笔数", "金额", "待回盘", "已支付", "失败", "已冲正"])
+    xlsx_append(batches, ["批次号", "状态", "笔数", "金额", "待回盘", "已支付", "失败", "已冲正"])
     for row in report.batches:
-        batches.append([row.number, row.state, row.count, row.total, row.pending, row.paid, row.failed, row.reversed])
+        xlsx_append(
+            batches, [row.number, row.state, row.count, row.total, row.pending, row.paid, row.failed, row.reversed]
+        )
     workbook.save(target)

@@ -53,13 +53,13 @@ def close_due_notices() -> int:
     # first, and an unreachable Redis result backend then holds the request for some 20 s before it fails.
     ignore_result=True,
 )
-def export_batch_file(batch_id: int, file_format: str) -> str:
+def export_batch_file(batch_id: int, file_format: str, layout: str = "transfer") -> str:
     """Write a large batch's bank file to disk (idempotent: an existing file is kept); return its path."""
-    from .bank_files import export_path, export_write
+    from .bank_files import LAYOUTS, export_path, export_write
     from .models import PaymentBatch
 
     batch = PaymentBatch.objects.get(pk=batch_id)
-    target = export_path(batch, file_format)
+    target = export_path(batch, LAYOUTS[layout], file_format)
     if not target.exists():
-        export_write(batch, file_format)
+        export_write(batch, LAYOUTS[layout], file_format)
     return str(target)

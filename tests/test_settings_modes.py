@@ -24,7 +24,16 @@ CLEAN_ENV = {
         "DOCUMENT_SIGNING",
         "DOCUMENT_SIGNING_P12",
         "DOCUMENT_SIGNING_PASSWORD",
+        "PAYER_ACCOUNT_NUMBER",
+        "PAYER_ACCOUNT_NAME",
+        "PAYER_BANK_NAME",
+        "PAYER_BANK_CNAPS",
     }
+}
+PAYER = {
+    "PAYER_ACCOUNT_NUMBER": "33050161627000000001",
+    "PAYER_ACCOUNT_NAME": "湖州市人力资源和社会保障局",
+    "PAYER_BANK_CNAPS": "105336000012",
 }
 
 
@@ -71,9 +80,14 @@ def test_server_mode_uses_postgres_and_a_real_broker_without_debug():
     [
         ({"ALLOWED_HOSTS": "portal.example.cn"}, "requires SECRET_KEY"),
         ({"SECRET_KEY": "x" * 60}, "requires ALLOWED_HOSTS"),
+        ({"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "portal.example.cn"}, "requires PAYER_ACCOUNT_NUMBER"),
+        (
+            {"SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "portal.example.cn", **PAYER, "PAYER_BANK_CNAPS": "10533600"},
+            "PAYER_BANK_CNAPS (12 digits)",
+        ),
     ],
 )
-def test_production_refuses_to_start_without_secret_key_and_hosts(env, message):
+def test_production_refuses_to_start_without_secret_key_hosts_and_payer_account(env, message):
     result = run_manage("check", PORTAL_PRODUCTION="1", **env)
     assert result.returncode != 0
     assert message in result.stderr
@@ -93,6 +107,7 @@ def test_check_deploy_is_clean_in_production():
         # Production signs every document: the key is part of a deployment (the tests' demo key stands in).
         DOCUMENT_SIGNING_P12=str(settings.DOCUMENT_SIGNING_P12),
         DOCUMENT_SIGNING_PASSWORD=settings.DOCUMENT_SIGNING_PASSWORD,
+        **PAYER,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout

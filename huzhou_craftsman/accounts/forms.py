@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from . import identifiers
+from .identifiers import non_gbk_characters
 from .models import AuditEvent, BankAccount, District, Organisation
 
 
@@ -66,6 +67,22 @@ class AuditEventFilter(django_filters.FilterSet):
 
 
 BANK_FIELDS = ["bank_account_name", "bank_account_number", "bank_name", "bank_cnaps_code"]
+
+
+def non_gbk_warnings(form: forms.Form, fields=("bank_account_name", "bank_name")) -> list[str]:
+    """Warnings, never errors, for bank texts with characters GBK cannot carry (many bank systems read only GBK)."""
+    warnings = []
+    for name in fields:
+        value = (form.cleaned_data or {}).get(name) or ""
+        if characters := non_gbk_characters(value):
+            warnings.append(
+                _(
+                    "提示：%(label)s“%(value)s”中的“%(chars)s”不在 GBK 字符集内，部分银行系统无法识别。请与开户银行确认"
+                    "该字在银行预留信息中的写法（银行通常以同音字或拼音代替）；付款时财务将按银行规定改写或单独支付。"
+                )
+                % {"label": form.fields[name].label, "value": value, "chars": "、".join(characters)}
+            )
+    return warnings
 
 
 class OrganisationRegistrationForm(forms.ModelForm):
@@ -128,6 +145,11 @@ class BankDetailsForm(forms.Form):
         error_messages={"required": _("请上传开户证明（PDF、JPG 或 PNG）。")},
     )
     reason = forms.CharField(label=_("变更原因"), max_length=300)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What to tell the user after a valid form: names outside GBK (saved, but the bank may need them rewritten)."""
+        return non_gbk_warnings(self)
 
     def clean_bank_account_number(self):
         return identifiers.normalise_bank_account(self.cleaned_data["bank_account_number"])

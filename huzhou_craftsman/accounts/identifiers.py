@@ -102,6 +102,28 @@ def bank_account_luhn_ok(value: str) -> bool:
     return luhn.is_valid(normalise_bank_account(value))
 
 
+def non_gbk_characters(text: str) -> list[str]:
+    """Return the distinct characters of the text that GBK cannot encode (生僻字 such as 𠮷 or 䶮), in order.
+
+    Many bank systems still read GBK: a name with such a character is refused or garbled there, and the bank's rule
+    is to write it with a homophone or pinyin as agreed with the bank, or to pay that person by another channel.
+    """
+    text = text or ""
+    try:
+        text.encode("gbk")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return []
+    found = []
+    for character in dict.fromkeys(text):
+        try:
+            character.encode("gbk")
+        except UnicodeEncodeError:
+            found.append(character)
+    return found
+
+
 def mask_resident_id(value: str) -> str:
     """Show the first six and last four characters: 330521********7711."""
     if not value:

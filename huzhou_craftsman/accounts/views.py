@@ -1,7 +1,5 @@
 """Landing pages per role, organisations and the audit trail."""
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -13,9 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huzhou_craftsman import exports
+
 from . import selectors, services
 from .bank_selectors import payee_account_for
-from .forms import AuditEventFilter, BankDetailsForm, OrganisationFilter, OrganisationRegistrationForm
+from .forms import (
+    AuditEventFilter,
+    BankDetailsForm,
+    OrganisationFilter,
+    OrganisationRegistrationForm,
+    non_gbk_warnings,
+)
 from .permissions import permission_required, role_required
 from .roles import ROLE_HOME, Role
 
@@ -76,6 +82,8 @@ def register(request):
             _("注册成功。%(district)s人力社保部门认定本单位后即可提交申报，在此之前可以先填写草稿。")
             % {"district": user.organisation.district},
         )
+        for warning in non_gbk_warnings(form):
+            messages.warning(request, warning)
         return redirect("home")
     return render(request, "accounts/register.html", {"form": form})
 
@@ -96,6 +104,8 @@ def organisation_bank_update(request, pk):
             _form_errors(form, error)
         else:
             messages.success(request, _("变更已提交，待核验。核验通过前，付款仍使用原账户，新到期款项暂缓支付。"))
+            for warning in form.warnings:
+                messages.warning(request, warning)
             if not luhn_ok:
                 messages.warning(
                     request, _("提示：该账号未通过银行卡校验位检查。对公账户通常如此；若为个人银行卡，请再核对一遍。")
@@ -148,7 +158,7 @@ def audit_event_export(request):
     services.audit_record(
         action="audit.export", actor=request.user, request=request, data={"filters": request.GET.dict()}
     )
-    writer = csv.writer(_Echo())
+    writer = exports.csv_writer(_Echo())  # free-text reasons and names never become formulas
     header = [
         _("时间"),
         _("操作人账号"),

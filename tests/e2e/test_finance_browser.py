@@ -32,17 +32,19 @@ def test_maker_checker_export_and_bank_result(new_page, shot, tmp_path):
 
     maker.goto(batch_url)
     with maker.expect_download() as download_info:
-        maker.get_by_role("button", name="XLSX").click()
+        maker.get_by_test_id("bank-file-transfer").get_by_role("button", name="XLSX").click()
     exported = tmp_path / "batch.xlsx"
     download_info.value.save_as(exported)
     rows = list(load_workbook(exported).active.iter_rows(values_only=True))
-    assert rows[0][:2] == ("收款账号", "收款户名") and rows[-1][0] == "合计"
+    # the control record (its totals), the column headings, then the payments — no total row among them
+    assert rows[0][4:6] == ("总笔数", "总金额") and rows[1][4:6] == (2, 110000)
+    assert rows[2][:3] == ("序号", "收款单位账号", "收款单位名称") and [r[0] for r in rows[3:]] == [1, 2]
 
     result = Workbook()
     sheet = result.active
     sheet.append(["收款账号", "金额", "结果", "失败原因"])
-    for row in rows[1:-1]:
-        sheet.append([row[0], f"{row[4]:.2f}", "成功", ""])
+    for row in rows[3:]:
+        sheet.append([row[1], f"{row[6]:.2f}", "成功", ""])
     buffer = io.BytesIO()
     result.save(buffer)
     result_path = tmp_path / "result.xlsx"

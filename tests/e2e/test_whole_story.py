@@ -182,14 +182,14 @@ def test_the_whole_story(new_page, shot, tmp_path, celery_worker_process):
     expect(checker.get_by_test_id("batch-state")).to_have_text("已复核，可导出")
     maker.goto(batch_url)
     with maker.expect_download() as download:
-        maker.get_by_role("button", name="XLSX").click()
+        maker.get_by_test_id("bank-file-transfer").get_by_role("button", name="XLSX").click()
     exported = tmp_path / "batch.xlsx"
     download.value.save_as(exported)
-    rows = list(load_workbook(exported).active.iter_rows(values_only=True))[1:-1]
+    rows = list(load_workbook(exported).active.iter_rows(values_only=True))[3:]  # after the control record
     result = Workbook()
     result.active.append(["收款账号", "金额", "结果", "失败原因"])
     for row in rows:
-        result.active.append([row[0], f"{row[4]:.2f}", "成功", ""])
+        result.active.append([row[1], f"{row[6]:.2f}", "成功", ""])
     buffer = io.BytesIO()
     result.save(buffer)
     (tmp_path / "result.xlsx").write_bytes(buffer.getvalue())

@@ -162,23 +162,32 @@ def test_two_concurrent_batch_creations_put_each_instalment_in_one_batch(referen
     assert PaymentBatch.objects.count() == 1
 
 
-def test_csv_and_xlsx_carry_the_same_lines_count_and_total(awards, maker, checker):
+TRANSFER = bank_files.LAYOUTS["transfer"]
+
+
+def test_csv_and_xlsx_carry_the_same_lines_count_and_total(awards, maker, checker, settings):
     batch = exported_batch(maker, checker)
-    utf8 = b"".join(bank_files.csv_rows(batch)).decode("utf-8-sig")
-    gbk = b"".join(bank_files.csv_rows(batch, encoding="gbk")).decode("gbk")
+    utf8 = b"".join(bank_files.csv_rows(batch, TRANSFER)).decode("utf-8-sig")
+    gbk = b"".join(bank_files.csv_rows(batch, TRANSFER, encoding="gbk")).decode("gbk")
     assert utf8 == gbk  # the GBK variant opens with the right Chinese
     rows = list(csv.reader(io.StringIO(utf8)))
-    assert rows[0] == list(bank_files.BankLayout.columns)
-    assert rows[-1][:2] == ["合计", "3笔"] and rows[-1][4] == "112916.67"
-    assert sum(Decimal(r[4]) for r in rows[1:-1]) == Decimal("112916.67")
+    # the control record, then the column headings, then one row per payment — and no total row among them
+    assert rows[0] == ["批次号", "付款账号", "付款户名", "付款行联行号", "总笔数", "总金额", "业务类型"]
+    assert rows[1] == [batch.number, settings.PAYER_ACCOUNT_NUMBER, settings.PAYER_ACCOUNT_NAME,
+                       settings.PAYER_BANK_CNAPS, "3", "112916.67", "批量转账（对公）"]  # fmt: skip
+    assert rows[2] == list(TRANSFER.columns)
+    assert [r[0] for r in rows[3:]] == ["1", "2", "3"]
+    assert sum(Decimal(r[6]) for r in rows[3:]) == Decimal("112916.67")
     buffer = io.BytesIO()
-    bank_files.write_xlsx(batch, buffer)
+    bank_files.write_xlsx(batch, buffer, TRANSFER)
     sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
     values = list(sheet.iter_rows(values_only=True))
-    assert values[1][0] == awards[0].organisation.bank_account_number
-    assert isinstance(values[1][0], str)  # the account number is a text cell
-    assert sheet.cell(row=2, column=1).data_type == "s" and sheet.cell(row=2, column=4).data_type == "s"
-    assert Decimal(str(values[-1][4])) == Decimal("112916.67")
+    assert Decimal(str(values[1][5])) == Decimal("112916.67") and values[1][4] == 3
+    assert values[3][1] == awards[0].organisation.bank_account_number
+    assert isinstance(values[3][1], str)  # the account number is a text cell
+    assert sheet.cell(row=4, column=2).data_type == "s" and sheet.cell(row=4, column=5).data_type == "s"
+    assert [r[0] for r in values[3:]] == [1, 2, 3]
+    assert sum(Decimal(str(r[6])) for r in values[3:]) == Decimal("112916.67")
 
 
 def test_results_mark_lines_paid_or_failed_and_reimporting_changes_nothing(awards, maker, checker):
@@ -273,15 +282,17 @@ def test_pages_for_maker_checker_and_exports(client, awards, maker, checker):
     response = client.post(reverse("finance-batch-create"), {"instalments": due_ids()})
     batch = PaymentBatch.objects.get()
     assert response.url == reverse("finance-batch", args=[batch.pk])
-    assert client.post(reverse("finance-batch-export", args=[batch.pk, "csv"])).status_code == 302  # not yet approved
+    export_csv = reverse("finance-batch-export", args=[batch.pk, "csv"])
+    assert client.post(export_csv, {"layout": "transfer"}).status_code == 302  # not yet approved
+    assert client.post(export_csv).status_code == 404  # which file: 代发 or 批量转账
     login(client, checker)
     client.post(reverse("finance-batch-check", args=[batch.pk]), {"decision": "approve"})
     login(client, maker)
-    response = client.post(reverse("finance-batch-export", args=[batch.pk, "csv-gbk"]))
+    response = client.post(reverse("finance-batch-export", args=[batch.pk, "csv-gbk"]), {"layout": "transfer"})
     body = b"".join(response.streaming_content).decode("gbk")
-    assert "收款账号" in body and "112916.67" in body
+    assert "收款单位账号" in body and "112916.67" in body
     assert AuditEvent.objects.filter(action="batch.export", data__format="csv-gbk").exists()
-    xlsx = client.post(reverse("finance-batch-export", args=[batch.pk, "xlsx"]))
+    xlsx = client.post(reverse("finance-batch-export", args=[batch.pk, "xlsx"]), {"layout": "transfer"})
     assert b"".join(xlsx.streaming_content)[:2] == b"PK"
     assert client.get(reverse("finance-reconciliation"), {"format": "xlsx"}).status_code == 200
 
@@ -306,8 +317,8 @@ def test_summary_pdf_file_and_report_agree_to_the_fen(awards, maker, checker):
     assert batch.number in text and "3 笔" in text
     assert "112,916.67" in text and "壹拾壹万贰仟玖佰壹拾陆元陆角柒分" in text
     assert str(maker) in text and str(checker) in text
-    csv_total = list(csv.reader(io.StringIO(b"".join(bank_files.csv_rows(batch)).decode("utf-8-sig"))))[-1][4]
-    assert Decimal(csv_total) == batch.total == reconciliation.build().totals.in_batch
+    control = list(csv.reader(io.StringIO(b"".join(bank_files.csv_rows(batch, TRANSFER)).decode("utf-8-sig"))))[1]
+    assert Decimal(control[5]) == batch.total == reconciliation.build().totals.in_batch
 
 
 def test_a_large_batch_is_exported_by_a_worker_to_disk_then_streamed(client, awards, maker, checker, settings):
@@ -317,9 +328,9 @@ def test_a_large_batch_is_exported_by_a_worker_to_disk_then_streamed(client, awa
     payments.batch_approve(batch=batch, by=checker)
     login(client, maker)
     # when
-    response = client.post(reverse("finance-batch-export", args=[batch.pk, "csv-gbk"]))
+    response = client.post(reverse("finance-batch-export", args=[batch.pk, "csv-gbk"]), {"layout": "transfer"})
     # then the file was written once under MEDIA_ROOT and served from there
-    path = bank_files.export_path(batch, "csv-gbk")
+    path = bank_files.export_path(batch, TRANSFER, "csv-gbk")
     assert path.exists() and not list(path.parent.glob("*.part"))
     body = b"".join(response.streaming_content)
     assert body == path.read_bytes() and "112916.67" in body.decode("gbk")
@@ -338,20 +349,32 @@ def test_a_large_export_while_the_broker_is_down_says_so(client, awards, maker, 
     monkeypatch.setattr(tasks.export_batch_file, "apply_async", broker_down)
     login(client, maker)
 
-    response = client.post(reverse("finance-batch-export", args=[batch.pk, "csv-gbk"]), follow=True)
+    response = client.post(
+        reverse("finance-batch-export", args=[batch.pk, "csv-gbk"]), {"layout": "transfer"}, follow=True
+    )
 
     assert response.status_code == 200 and "后台任务服务暂时不可用" in response.content.decode()
-    assert not bank_files.export_path(batch, "csv-gbk").exists()
+    assert not bank_files.export_path(batch, TRANSFER, "csv-gbk").exists()
 
 
-@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk"])
-def test_the_databases_csv_writer_and_pythons_give_the_same_bytes(awards, maker, checker, encoding):
+@pytest.mark.parametrize("layout", ["transfer", "payroll"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030", "gbk"])
+def test_the_databases_csv_writer_and_pythons_give_the_same_bytes(awards, maker, checker, encoding, layout):
     batch = exported_batch(maker, checker)
-    line = batch.lines.first()
-    PaymentLine.objects.filter(pk=line.pk).update(account_name='引号"与,逗号 生僻字𠮷', note="多行\n备注")
-    by_copy = b"".join(bank_files.csv_rows(batch, encoding=encoding))
-    by_python = b"".join(bank_files.csv_rows(batch, encoding=encoding, use_copy=False))
+    lines = list(batch.lines.order_by("line_number"))
+    rare = "" if encoding == "gbk" else " 生僻字𠮷"
+    names = ['引号"与,逗号' + rare, '=HYPERLINK("http://x","点击")', "\r回车开头"]
+    for line, name in zip(lines, names, strict=True):
+        PaymentLine.objects.filter(pk=line.pk).update(
+            account_name=name, note="\t多行\n备注", payee_kind=bank_files.LAYOUTS[layout].payee_kind,
+            payee_id_type="01" if layout == "payroll" else "", payee_id_number="-33050219800101001X",
+        )  # fmt: skip
+    PaymentLine.objects.filter(pk=lines[1].pk).update(note="", cnaps_code="1053360000")  # blank cell, short CNAPS
+    PaymentLine.objects.filter(pk=lines[2].pk).update(note="\\.")  # COPY's end-of-data marker, as a value
+    by_copy = b"".join(bank_files.csv_rows(batch, bank_files.LAYOUTS[layout], encoding=encoding))
+    by_python = b"".join(bank_files.csv_rows(batch, bank_files.LAYOUTS[layout], encoding=encoding, use_copy=False))
     assert by_copy == by_python
-    text = by_copy.decode("gb18030" if encoding == "gbk" else "utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[1][1] == '引号"与,逗号 生僻字𠮷' and rows[-1][4] == "112916.67"
+    text = by_copy.decode({"utf-8-sig": "utf-8-sig"}.get(encoding, encoding))
+    rows = list(csv.reader(io.StringIO(text)))[3:]
+    assert [r[2] for r in rows] == ['引号"与,逗号' + rare, '\'=HYPERLINK("http://x","点击")', "'\r回车开头"]
+    assert rows[0][-1] == "'\t多行\n备注" and rows[1][-1] == "" and rows[2][-1] == "\\."
