@@ -12,13 +12,13 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from huzhou_craftsman.accounts.identifiers import non_gbk_characters
-from huzhou_craftsman.accounts.models import AuditEvent
+from huzhou_craftsman.accounts.models import AuditEvent, BankAccount
 from huzhou_craftsman.accounts.roles import Role
 from subsidies import bank_files, payments
 from subsidies.bank_layouts import LAYOUTS, route
 from subsidies.models import PaymentLine
 from tests.conftest import login
-from tests.factories import make_award, make_user
+from tests.factories import make_award, make_user, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -169,10 +169,12 @@ def test_a_name_outside_gbk_is_saved_with_a_warning_in_the_bank_details_form(cli
     response = client.post(
         reverse("organisation-bank", args=[organisation.pk]),
         {"bank_account_name": "湖州𠮷祥工艺有限公司", "bank_account_number": "33050161627000001234",
-         "bank_name": "中国建设银行湖州分行", "bank_cnaps_code": "105336000012", "reason": "更名"},
+         "bank_name": "中国建设银行湖州分行", "bank_cnaps_code": "105336000012", "reason": "更名",
+         "proof": pdf_upload()},
         follow=True,
     )  # fmt: skip
     page = response.content.decode()
     assert "不在 GBK 字符集内" in page and "𠮷" in page
-    organisation.refresh_from_db()
-    assert organisation.bank_account_name == "湖州𠮷祥工艺有限公司"  # a warning, not a refusal
+    # A warning, not a refusal: the change is proposed (and waits for the district's verification).
+    proposed = BankAccount.objects.get(organisation=organisation, state="pending")
+    assert proposed.account_name == "湖州𠮷祥工艺有限公司"
