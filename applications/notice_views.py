@@ -122,6 +122,12 @@ def notice_staff_detail(request, pk):
             "may_close": (
                 request.user.role == Role.CITY_APPROVER and notice.closed_at is None and today > notice.ends_on
             ),
+            "may_close_early": (
+                settings.DEMO_MODE
+                and request.user.role == Role.CITY_APPROVER
+                and notice.closed_at is None
+                and today <= notice.ends_on
+            ),
         },
     )
 

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "huzhou_craftsman.accounts.middleware.IdleSessionTimeoutMiddleware",
     "huzhou_craftsman.accounts.middleware.TwoFactorRequiredMiddleware",
     "huzhou_craftsman.accounts.middleware.ReadOnlyRoleMiddleware",
+    # Demo mode only (it steps aside otherwise): the Celery beat schedule's work, run while pages are served.
+    "huzhou_craftsman.periodic.EmbeddedBeatMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -263,3 +265,15 @@ PORTAL_NAME = _("湖州工匠培育工程资助申报平台")
 PORTAL_PUBLIC_URL = env.str("PORTAL_PUBLIC_URL", default="http://127.0.0.1:8000")
 ISSUING_OFFICE = env.str("ISSUING_OFFICE", default="湖州市人力资源和社会保障局")
 PUBLIC_NOTICE_WORKING_DAYS = env.int("PUBLIC_NOTICE_WORKING_DAYS", default=5)
+# Where the public sends objections to a notice (printed on the public notice page).
+NOTICE_CONTACT_NAME = env.str("NOTICE_CONTACT_NAME", default="市人力社保局职业能力建设处")
+NOTICE_CONTACT_PHONE = env.str("NOTICE_CONTACT_PHONE", default="0572-2000000")
+NOTICE_CONTACT_ADDRESS = env.str("NOTICE_CONTACT_ADDRESS", default="湖州市吴兴区示例路 1 号（邮编 313000）")
+NOTICE_CONTACT_EMAIL = env.str("NOTICE_CONTACT_EMAIL", default="gongshi@hzrs.example.cn")
+
+# Demo mode, for trying the whole story on one machine in one sitting (embedded mode only, never on a server):
+# the periodic work of CELERY_BEAT_SCHEDULE runs while pages are served (there is no beat process), and a city
+# approver may end a public notice before its last day, a button marked as a demo and audited as such.
+DEMO_MODE = EMBEDDED and env.bool("DEMO_MODE", default=True)
+# How often, at most, demo mode looks for due periodic work while serving pages.
+DEMO_BEAT_SECONDS = env.int("DEMO_BEAT_SECONDS", default=60)
