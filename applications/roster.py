@@ -118,7 +118,8 @@ def read_roster(upload) -> list[RosterRow]:
     """Read an uploaded XLSX roster; a file that is not a readable XLSX gets one clear error."""
     try:
         workbook = load_workbook(upload, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, ParseError, KeyError, ValueError, OSError):
+    # SyntaxError: lxml's XMLSyntaxError, when openpyxl parses with lxml (installed alongside) instead of ElementTree.
+    except (InvalidFileException, zipfile.BadZipFile, ParseError, SyntaxError, KeyError, ValueError, OSError):
         raise ValidationError(_("无法读取该文件：请使用平台提供的 XLSX 模板（Excel 2007 及以上格式）。")) from None
     try:
         sheet = workbook.worksheets[0]
@@ -134,7 +135,7 @@ def read_roster(upload) -> list[RosterRow]:
             raise ValidationError(
                 [_("以下“第 N 行”指 Excel 表格左侧的行号（第 1 行为表头）。"), *error.messages]
             ) from None
-    except (ParseError, KeyError, ValueError, TypeError, IndexError):
+    except (ParseError, SyntaxError, KeyError, ValueError, TypeError, IndexError):
         # The zip was intact but a sheet inside it is damaged (read-only mode parses the XML lazily).
         raise ValidationError(_("文件内容已损坏，无法读取：请用平台提供的 XLSX 模板重新填写。")) from None
     finally:
