@@ -41,9 +41,51 @@ class ObjectionForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("异议内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+def _objection_contact() -> dict:
+    return {
+        "name": settings.NOTICE_CONTACT_NAME,
+        "phone": settings.NOTICE_CONTACT_PHONE,
+        "address": settings.NOTICE_CONTACT_ADDRESS,
+        "email": settings.NOTICE_CONTACT_EMAIL,
+    }
+
+
 def notice_public_list(request):
-    """The public notice page: no login, masked IDs, never a phone number."""
-    return render(request, "notices/public_list.html", {"notices": notices.notices_public()})
+    """The public notice page (no login): the notices open now in full, and the archive by year."""
+    open_notices = [(notice, notices.public_rows(notice)) for notice in notices.notices_public_open()]
+    return render(
+        request,
+        "notices/public_list.html",
+        {"open_notices": open_notices, "years": notices.notice_archive_years(), "contact": _objection_contact()},
+    )
+
+
+# Years a notice can be published in; anything else is not a page (and not a date the database can take).
+ARCHIVE_YEARS = range(2000, 2101)
+
+
+def notice_public_archive(request, year):
+    """The public archive of one year: every notice published in it, open or closed, each with its own page."""
+    if year not in ARCHIVE_YEARS:
+        raise Http404
+    return render(
+        request,
+        "notices/public_archive.html",
+        {"year": year, "notices": notices.notices_public_in_year(year), "years": notices.notice_archive_years()},
+    )
+
+
+def notice_public_detail(request, pk):
+    """One notice as it was published, open or closed (no login)."""
+    try:
+        notice = notices.notice_public(pk)
+    except PublicNotice.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "notices/public_detail.html",
+        {"notice": notice, "rows": notices.public_rows(notice), "contact": _objection_contact()},
+    )
 
 
 @role_required(*NOTICE_STAFF)
@@ -121,6 +163,12 @@ def notice_staff_detail(request, pk):
             "today": today,
             "may_close": (
                 request.user.role == Role.CITY_APPROVER and notice.closed_at is None and today > notice.ends_on
+            ),
+            "may_close_early": (
+                settings.DEMO_MODE
+                and request.user.role == Role.CITY_APPROVER
+                and notice.closed_at is None
+                and today <= notice.ends_on
             ),
         },
     )

@@ -4,13 +4,16 @@ Closing a notice approves the applications and creates their awards, so it lives
 ``subsidies.services.notice_close`` (``applications`` never imports ``subsidies`` beyond its pure rules).
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 import chinese_calendar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,9 +23,6 @@ from huzhou_craftsman.accounts.services import audit_record
 from .models import Application, Objection, PublicNotice
 from .transitions import application_transition
 from .workflow import Action, State
-
-# How long a closed notice stays on the public page.
-PUBLIC_AFTER_CLOSE = timedelta(days=30)
 
 
 def is_working_day(day: date) -> bool:
@@ -162,17 +162,79 @@ def _published_applications() -> Prefetch:
     )
 
 
-def notices_public() -> QuerySet[PublicNotice]:
-    """Notices the public page lists: open ones and those closed in the last 30 days, open first.
-
-    Two queries whatever the number of notices and applications.
-    """
-    since = timezone.now() - PUBLIC_AFTER_CLOSE
+def notices_public_open() -> QuerySet[PublicNotice]:
+    """Notices open now, for the public page in full: two queries whatever the number of notices and applications."""
     return (
-        PublicNotice.objects.filter(Q(closed_at__isnull=True) | Q(closed_at__gte=since))
+        PublicNotice.objects.filter(closed_at__isnull=True)
         .prefetch_related(_published_applications())
-        .order_by(_OPEN_FIRST, "-starts_on", "-pk")
+        .order_by("-starts_on", "-pk")
     )
+
+
+def notices_public_in_year(year: int) -> QuerySet[PublicNotice]:
+    """The public archive of one year: every notice that started in it, open or closed (a notice never leaves it)."""
+    return (
+        PublicNotice.objects.filter(starts_on__year=year)
+        .annotate(application_count=Count("applications"))
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def notice_archive_years() -> list[dict]:
+    """The years of the public archive, newest first, each with how many notices it holds."""
+    return list(
+        PublicNotice.objects.annotate(year=ExtractYear("starts_on"))
+        .values("year")
+        .annotate(count=Count("pk"))
+        .order_by("-year")
+    )
+
+
+def notice_public(pk: int) -> PublicNotice:
+    """One notice as the public sees it, open or closed, with its applications (two queries)."""
+    return PublicNotice.objects.prefetch_related(_published_applications()).get(pk=pk)
+
+
+@dataclass(frozen=True)
+class PublicNoticeRow:
+    """One line of a notice as published: who, where they work, their trade, the level and the amount.
+
+    No ID number and no phone number: colleagues recognise a person by name, work unit and trade.
+    """
+
+    number: str
+    name: str
+    organisation: str
+    occupation: str
+    scheme: str
+    level: str
+    amount: Decimal | None
+
+
+def _occupation(application: Application) -> str:
+    details = application.details or {}
+    # The nominee's trade (§3), the competition's trade (§4), or the studio's name (§6); none for the organisation
+    # schemes (§5 bases, §9 apprentices), whose notice line is the organisation itself.
+    return details.get("occupation") or details.get("trade") or details.get("studio_name") or ""
+
+
+def public_rows(notice: PublicNotice) -> list[PublicNoticeRow]:
+    """The lines of a notice whose applications were prefetched (``notices_public_open``, ``notice_public``)."""
+    rows = []
+    for application in notice.applications.all():
+        amount = application.approved_total if application.approved_total is not None else application.estimate_total
+        rows.append(
+            PublicNoticeRow(
+                number=application.number,
+                name=application.person.name if application.person_id else "",
+                organisation=application.organisation.name,
+                occupation=_occupation(application),
+                scheme=application.get_scheme_display(),
+                level=application.level_label,
+                amount=amount,
+            )
+        )
+    return rows
 
 
 def notices_for_staff() -> QuerySet[PublicNotice]:

@@ -86,9 +86,9 @@ def _review_context(request, application, **forms):
         "related": related_claims(application),
         "comments": application.staff_comments.select_related("author"),
         "decisions": application.decisions.select_related("decided_by"),
-        "timeline": AuditEvent.objects.filter(
-            target_type="applications.application", target_id=str(application.pk)
-        ).order_by("created_at", "id"),
+        "timeline": AuditEvent.objects.filter(target_type="applications.application", target_id=str(application.pk))
+        .select_related("actor")
+        .order_by("created_at", "id"),
         "is_read_only": request.user.is_read_only,
     }
 

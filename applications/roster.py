@@ -160,7 +160,14 @@ def read_roster(upload) -> list[RosterRow]:
         header = [_text(c) for c in next(rows, ())][: len(COLUMNS)]
         if header != COLUMNS:
             raise ValidationError(_("表头与模板不一致：第一行应为 %(cols)s。") % {"cols": "、".join(COLUMNS)})
-        return check_rows((number, cells) for number, cells in enumerate(rows, start=2))
+        try:
+            return check_rows((number, cells) for number, cells in enumerate(rows, start=2))
+        except ValidationError as error:
+            # The numbers are those Excel shows at the left of the sheet (row 1 is the header), not the 序号 of
+            # the roster on the application page, which counts apprentices from 1.
+            raise ValidationError(
+                [_("以下“第 N 行”指 Excel 表格左侧的行号（第 1 行为表头）。"), *error.messages]
+            ) from None
     except (SyntaxError, KeyError, ValueError, TypeError, IndexError):
         # The zip was intact but a sheet inside it is damaged (read-only mode parses the XML lazily).
         raise ValidationError(_("文件内容已损坏，无法读取：请用平台提供的 XLSX 模板重新填写。")) from None

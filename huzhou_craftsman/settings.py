@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -71,7 +72,10 @@ MIDDLEWARE = [
     "huzhou_craftsman.accounts.middleware.IdleSessionTimeoutMiddleware",
     "huzhou_craftsman.accounts.middleware.TwoFactorRequiredMiddleware",
     "huzhou_craftsman.accounts.middleware.ReadOnlyRoleMiddleware",
+    # Demo mode only (it steps aside otherwise): the Celery beat schedule's work, run while pages are served.
+    "huzhou_craftsman.periodic.EmbeddedBeatMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -251,6 +255,28 @@ if PRODUCTION:
     if env.bool("BEHIND_TLS_PROXY", default=True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy (django-csp) on every response: only the portal's own, self-hosted files; no inline script
+# (behaviour lives in static/js/portal.js, switched on by data attributes). Inline *styles* stay allowed: the
+# 500/503 pages must render without any static file (the server may be half down), and a few layout widths and the
+# regeneration progress bar's width are data in a style attribute; a style attribute cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        # Bootstrap draws form controls (select arrows, check marks) with data: SVG images in its stylesheet.
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        # Reviewers read uploaded PDFs in an <object> on the review page.
+        "object-src": [SELF],
+        "frame-src": [NONE],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+    }
+}
+
 # Behind a reverse proxy the client is the n-th address from the right of X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
@@ -319,3 +345,15 @@ BANK_VERIFIER_ROLES = {
     "organisation": env.str("BANK_VERIFIER_ORGANISATION", default="district_reviewer"),
     "person": env.str("BANK_VERIFIER_PERSON", default="finance_checker"),
 }
+# Where the public sends objections to a notice (printed on the public notice page).
+NOTICE_CONTACT_NAME = env.str("NOTICE_CONTACT_NAME", default="市人力社保局职业能力建设处")
+NOTICE_CONTACT_PHONE = env.str("NOTICE_CONTACT_PHONE", default="0572-2000000")
+NOTICE_CONTACT_ADDRESS = env.str("NOTICE_CONTACT_ADDRESS", default="湖州市吴兴区示例路 1 号（邮编 313000）")
+NOTICE_CONTACT_EMAIL = env.str("NOTICE_CONTACT_EMAIL", default="gongshi@hzrs.example.cn")
+
+# Demo mode, for trying the whole story on one machine in one sitting (embedded mode only, never on a server):
+# the periodic work of CELERY_BEAT_SCHEDULE runs while pages are served (there is no beat process), and a city
+# approver may end a public notice before its last day, a button marked as a demo and audited as such.
+DEMO_MODE = EMBEDDED and env.bool("DEMO_MODE", default=True)
+# How often, at most, demo mode looks for due periodic work while serving pages.
+DEMO_BEAT_SECONDS = env.int("DEMO_BEAT_SECONDS", default=60)

@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -104,11 +105,14 @@ def award_create(*, application: Application, by: User | None = None, request=No
 
 
 @transaction.atomic
-def notice_close(*, notice: PublicNotice, by: User | None = None, request=None) -> list[Award]:
+def notice_close(*, notice: PublicNotice, by: User | None = None, request=None, early: bool = False) -> list[Award]:
     """End a notice: approve every application still in it without an objection and create its award.
 
-    ``by=None`` is the periodic task; an approver may close a notice only after its last day.
+    ``by=None`` is the periodic task; an approver may close a notice only after its last day, or, in demo mode
+    only (``early=True``), before it, which the audit trail records as such.
     """
+    if early and not (settings.DEMO_MODE and by is not None):
+        raise PermissionDenied(_("只有演示模式下才能提前结束公示；正式环境的公示须期满后结束。"))
     notice = PublicNotice.objects.select_for_update().get(pk=notice.pk)
     if notice.closed_at is not None:
         raise ValidationError(
@@ -119,7 +123,7 @@ def notice_close(*, notice: PublicNotice, by: User | None = None, request=None) 
         if by.role != Role.CITY_APPROVER:
             raise PermissionDenied(_("只有市级审批人员可以结束公示。"))
         # The last day is a full day of the notice: objections may still arrive on it.
-        if timezone.localdate() <= notice.ends_on:
+        if not early and timezone.localdate() <= notice.ends_on:
             raise ValidationError(
                 _("公示期未满，不能提前结束（公示截止日为 %(d)s）。") % {"d": notice.ends_on.isoformat()}
             )
@@ -138,11 +142,12 @@ def notice_close(*, notice: PublicNotice, by: User | None = None, request=None) 
     notice.closed_at = timezone.now()
     notice.save(update_fields=["closed_at"])
     audit_record(
-        action="notice.close",
+        action="notice.close_early" if early else "notice.close",
         actor=by,
         actor_name="" if by else "system",
         target=notice,
         request=request,
+        reason=_("演示模式：在公示截止日 %(d)s 之前提前结束。") % {"d": notice.ends_on.isoformat()} if early else "",
         data={
             "approved": approved,
             "skipped_objections": sorted(Application.objects.filter(pk__in=objected).values_list("number", flat=True)),

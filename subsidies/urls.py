@@ -6,5 +6,6 @@ from . import views
 
 urlpatterns = [
     path("review/notices/<int:pk>/close/", views.notice_close, name="notice-close"),
+    path("review/notices/<int:pk>/close-early/", views.notice_close_early, name="notice-close-early"),
     path("awards/", views.award_list, name="award-list"),
 ]

@@ -2,8 +2,9 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
@@ -47,6 +48,28 @@ def notice_close(request, pk):
         messages.success(
             request,
             _("公示已结束：%(n)s 份申报获批准，资助合计 %(total)s 元。") % {"n": len(awards), "total": f"{total:,.2f}"},
+        )
+    return redirect("notice-detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.CITY_APPROVER)
+def notice_close_early(request, pk):
+    """Demo mode only: end a notice before its last day, so a newcomer can finish the story in one sitting."""
+    if not settings.DEMO_MODE:
+        raise PermissionDenied(_("只有演示模式下才能提前结束公示；正式环境的公示须期满后结束。"))
+    notice = get_object_or_404(PublicNotice, pk=pk)
+    try:
+        awards = services.notice_close(notice=notice, by=request.user, request=request, early=True)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        total = sum((award.total for award in awards), Decimal("0"))
+        messages.success(
+            request,
+            _("演示模式：公示已提前结束，%(n)s 份申报获批准，资助合计 %(total)s 元。")
+            % {"n": len(awards), "total": f"{total:,.2f}"},
         )
     return redirect("notice-detail", pk=pk)
 

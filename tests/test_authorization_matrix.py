@@ -46,7 +46,7 @@ SKIPPED_PREFIXES = tuple(
 )
 
 # Pages anyone may open without logging in (the two-factor middleware lets them through too).
-PUBLIC = {"accounts:login", "register", "notice-public", "document-verify"}
+PUBLIC = {"accounts:login", "register", "notice-public", "notice-public-detail", "notice-archive", "document-verify"}
 # Unsafe requests a read-only auditor may still send (the middleware's list): to leave, to secure their account,
 # and to check an uploaded copy of a document against its hash, which changes nothing.
 AUDITOR_MAY_POST = {"accounts:logout", "accounts:login", "accounts:password-change", "accounts:2fa-setup",
@@ -59,6 +59,7 @@ PK_SOURCES = {
     "review/applications/": "submitted",
     "attachments/": "attachment",
     "review/notices/": "notice",
+    "notices/": "notice",
     "finance/batches/": "batch",
     "finance/lines/": "line",
     "documents/": "document",
@@ -67,7 +68,8 @@ PK_SOURCES = {
     "bank-accounts/": "bank_account",
 }
 # Other parameters, by name: the object (or literal) they take.
-PARAM_SOURCES = {"round_pk": "round", "requirement_pk": "requirement", "token": "token", "file_format": "csv"}
+PARAM_SOURCES = {"round_pk": "round", "requirement_pk": "requirement", "token": "token", "file_format": "csv",
+                 "year": "notice_year"}  # fmt: skip
 LITERALS = {"csv"}
 
 # Where staff work: enterprise users must be refused (403) or shown nothing (404) there.
@@ -93,6 +95,8 @@ EXPECTED = {
     "register": only(*ALL_ROLES, ok=302),
     "accounts:password-change": only(*ALL_ROLES),
     "notice-public": only(*ALL_ROLES),
+    "notice-public-detail": only(*ALL_ROLES),
+    "notice-archive": only(*ALL_ROLES),
     "document-verify": only(*ALL_ROLES),
     "enterprise-home": only(E),
     "round-list": only(E),
@@ -256,6 +260,7 @@ def world(db):
         "submitted": submitted_application.pk,
         "attachment": attachment.pk,
         "notice": notice.pk,
+        "notice_year": notice.starts_on.year,
         "batch": batch.pk,
         "line": batch.lines.get().pk,
         "document": document.pk,

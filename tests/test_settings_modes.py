@@ -111,3 +111,12 @@ def test_check_deploy_is_clean_in_production():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_demo_mode_is_on_only_in_embedded_mode():
+    assert show("settings.DEMO_MODE") == "True"
+    assert show("settings.DEMO_MODE", DEMO_MODE="0") == "False"
+    server = {"DATABASE_URL": "postgres://u:p@db:5432/portal", "REDIS_URL": "redis://broker:6379/0"}
+    assert show("settings.DEMO_MODE", DEMO_MODE="1", **server) == "False"
+    production = {"PORTAL_PRODUCTION": "1", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "portal.example.cn"}
+    assert show("settings.DEMO_MODE", DEMO_MODE="1", **production) == "False"

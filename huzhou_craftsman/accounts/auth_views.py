@@ -1,6 +1,7 @@
 """Login, logout, password change and two-factor (TOTP) set-up and verification."""
 
 import base64
+import time
 
 import segno
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp import match_token
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import LoginForm, PortalPasswordChangeForm, TokenForm
@@ -47,6 +49,28 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 def totp_secret_base32(device: TOTPDevice) -> str:
     """Return the device's secret as authenticator apps expect it to be typed in."""
     return base64.b32encode(device.bin_key).decode()
+
+
+def totp_code_already_used(user, token: str) -> bool:
+    """Whether ``token`` is a current code of one of the user's devices that was already accepted once.
+
+    django-otp refuses a code whose time step is not after the device's ``last_t`` (no replay); the user then
+    deserves to hear "wait for the next code", not "wrong code". A throttled device is not asked: a right code is
+    refused there too, and "already used" would be a wrong explanation.
+    """
+    try:
+        value = int(token)
+    except ValueError:
+        return False
+    for device in TOTPDevice.objects.filter(user=user, confirmed=True):
+        if not device.verify_is_allowed()[0]:
+            continue
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        totp.time = time.time()
+        # Any time step within the tolerance window, used or not; verify() leaves the matching step in t().
+        if totp.verify(value, device.tolerance) and totp.t() <= device.last_t:
+            return True
+    return False
 
 
 def _safe_next(request, default="home"):
@@ -97,11 +121,16 @@ def two_factor_verify(request):
         return redirect("accounts:2fa-setup")
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        # Asked before trying the code: a failed try throttles the device, which would hide the reason.
+        reused = totp_code_already_used(user, form.cleaned_data["token"])
         device = match_token(user, form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
             audit_record(action="2fa.verified", actor=user, request=request)
             return redirect(_safe_next(request))
         audit_record(action="2fa.failed", actor=user, request=request)
-        form.add_error("token", _("验证码不正确或已过期，请输入应用当前显示的 6 位数字。"))
+        if reused:
+            form.add_error("token", _("该验证码已使用，请等待下一个验证码（每30秒更新）。"))
+        else:
+            form.add_error("token", _("验证码不正确或已过期，请输入应用当前显示的 6 位数字。"))
     return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _safe_next(request, "")})

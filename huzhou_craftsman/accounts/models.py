@@ -96,6 +96,9 @@ class User(AbstractUser):
     def __str__(self):
         return self.full_name or self.username
 
+    def get_full_name(self):
+        return self.full_name or super().get_full_name()
+
     @cached_property
     def role(self) -> Role | None:
         """The user's role: the first role group they belong to (a user normally has exactly one)."""

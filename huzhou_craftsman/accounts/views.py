@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from huzhou_craftsman import exports
+from huzhou_craftsman import exports, public_names
 
 from . import selectors, services
 from .bank_selectors import payee_account_for
@@ -159,10 +159,13 @@ def audit_event_export(request):
         action="audit.export", actor=request.user, request=request, data={"filters": request.GET.dict()}
     )
     writer = exports.csv_writer(_Echo())  # free-text reasons and names never become formulas
+    # Names for people to read, and the codes beside them for whoever filters or joins the file by machine.
     header = [
         _("时间"),
+        _("操作人"),
         _("操作人账号"),
         _("事件"),
+        _("事件代码"),
         _("对象类型"),
         _("对象编号"),
         _("原状态"),
@@ -177,12 +180,14 @@ def audit_event_export(request):
             yield writer.writerow(
                 [
                     timezone.localtime(event.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                    public_names.actor_name(event),
                     event.actor_name,
+                    public_names.event_name(event.action),
                     event.action,
-                    event.target_type,
+                    public_names.target_name(event.target_type),
                     event.target_id,
-                    event.from_state,
-                    event.to_state,
+                    public_names.state_name(event.target_type, event.from_state),
+                    public_names.state_name(event.target_type, event.to_state),
                     event.reason,
                     event.ip_address or "",
                 ]

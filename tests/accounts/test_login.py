@@ -158,3 +158,31 @@ def test_login_page_switches_to_english(client):
     page = client.get(reverse("accounts:login")).content.decode()
     assert 'lang="en"' in page
     assert "Sign in" in page
+
+
+def test_a_code_used_once_is_refused_the_second_time_with_its_own_message(client, settings):
+    # given an approver who verified with the current code, then logged out
+    approver = make_user(Role.CITY_APPROVER)
+    device = TOTPDevice.objects.create(user=approver, name="phone", confirmed=True)
+    post_login(client, approver.username, PASSWORD)
+    code = current_code(device)
+    client.post(reverse("accounts:2fa-verify"), {"token": code})
+    assert client.get(reverse("review-queue")).status_code == 200
+    client.post(reverse("accounts:logout"))
+    # when the same code is entered again within its 30 seconds
+    post_login(client, approver.username, PASSWORD)
+    again = client.post(reverse("accounts:2fa-verify"), {"token": code})
+    # then it is refused, and the page says why: wait for the next code
+    page = again.content.decode()
+    assert "该验证码已使用，请等待下一个验证码（每30秒更新）" in page
+    assert "验证码不正确或已过期" not in page
+    assert client.get(reverse("review-queue")).status_code == 302
+
+
+def test_a_wrong_code_is_still_called_wrong_not_used(client):
+    approver = make_user(Role.CITY_APPROVER)
+    device = TOTPDevice.objects.create(user=approver, name="phone", confirmed=True)
+    post_login(client, approver.username, PASSWORD)
+    wrong = f"{(int(current_code(device)) + 1) % 1000000:06d}"
+    page = client.post(reverse("accounts:2fa-verify"), {"token": wrong}).content.decode()
+    assert "验证码不正确或已过期" in page and "已使用" not in page

@@ -236,20 +236,26 @@ def test_an_enterprise_cannot_record_an_objection(open_notice, enterprise_user):
 # --- The public page --------------------------------------------------------------------------------------------
 
 
-def test_the_public_page_needs_no_login_and_shows_masked_ids_only(client, open_notice):
+def test_the_public_page_needs_no_login_and_shows_no_id_or_phone_numbers(client, open_notice, settings):
     response = client.get(reverse("notice-public"))
     assert response.status_code == 200
     page = response.content.decode()
     for application in open_notice.applications.select_related("person", "organisation"):
         person = application.person
+        # name, work unit, occupation, level and amount: what lets colleagues recognise and object
         assert application.number in page and application.organisation.name in page
-        assert person.name in page and person.masked_resident_id in page
-        assert person.resident_id not in page
+        assert person.name in page and application.details["occupation"] in page
+        assert person.resident_id not in page and person.masked_resident_id not in page
+        assert person.resident_id[-4:] not in page
         assert person.mobile and person.mobile not in page
         assert application.organisation.contact_mobile not in page
     assert "湖州工匠" in page and "10,000.00" in page  # level label and amount
     assert open_notice.starts_on.isoformat() in page and open_notice.ends_on.isoformat() in page
     assert "书面形式" in page  # how to lodge an objection
+    # and to whom: the bureau's contact from the settings
+    for value in (settings.NOTICE_CONTACT_NAME, settings.NOTICE_CONTACT_PHONE, settings.NOTICE_CONTACT_ADDRESS):
+        assert value in page
+    assert settings.NOTICE_CONTACT_EMAIL in page
 
 
 def test_the_public_page_also_works_for_a_logged_in_staff_member_without_second_factor(client, open_notice):
@@ -260,21 +266,39 @@ def test_the_public_page_also_works_for_a_logged_in_staff_member_without_second_
 def test_the_public_page_runs_a_fixed_number_of_queries(
     client, open_notice, enterprise_user, approver, django_assert_num_queries
 ):
-    with django_assert_num_queries(2):
+    # the open notices, their applications with organisation and person, the archive's years
+    with django_assert_num_queries(3):
         client.get(reverse("notice-public"))
     more = [craftsman_awaiting(enterprise_user, seq=s, approver=approver) for s in (10, 11)]
     notices.notice_open(applications=more, title="第二批", by=approver)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         page = client.get(reverse("notice-public")).content.decode()
     assert "第二批" in page
 
 
-def test_long_closed_notices_leave_the_public_page(client, open_notice):
-    PublicNotice.objects.filter(pk=open_notice.pk).update(closed_at=timezone.now() - timedelta(days=5))
-    assert open_notice in notices.notices_public()
-    PublicNotice.objects.filter(pk=open_notice.pk).update(closed_at=timezone.now() - timedelta(days=31))
-    assert open_notice not in notices.notices_public()
-    assert open_notice.title not in client.get(reverse("notice-public")).content.decode()
+def test_closed_notices_stay_in_the_public_archive_of_their_year(client, open_notice):
+    # given a notice closed long ago
+    PublicNotice.objects.filter(pk=open_notice.pk).update(closed_at=timezone.now() - timedelta(days=400))
+    year = open_notice.starts_on.year
+    # then the front page no longer shows it in full, but links to its year
+    front = client.get(reverse("notice-public")).content.decode()
+    assert open_notice.applications.first().number not in front
+    assert reverse("notice-archive", args=[year]) in front
+    # and the year's archive lists it, closed, with a link to the notice as it was published
+    archive = client.get(reverse("notice-archive", args=[year])).content.decode()
+    assert open_notice.title in archive and "公示已结束" in archive
+    assert reverse("notice-public-detail", args=[open_notice.pk]) in archive
+    detail = client.get(reverse("notice-public-detail", args=[open_notice.pk])).content.decode()
+    application = open_notice.applications.select_related("person").first()
+    assert application.number in detail and application.person.name in detail
+    assert application.person.masked_resident_id not in detail
+    assert "公示已结束" in detail
+
+
+def test_the_archive_answers_404_for_a_year_without_meaning_or_a_notice_that_does_not_exist(client, db):
+    assert client.get(reverse("notice-archive", args=[987654321])).status_code == 404
+    assert client.get(reverse("notice-archive", args=[2019])).status_code == 200
+    assert client.get(reverse("notice-public-detail", args=[987654321])).status_code == 404
 
 
 # --- The bureau's pages -----------------------------------------------------------------------------------------

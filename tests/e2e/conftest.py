@@ -49,8 +49,11 @@ def new_page(browser, live_server):
     """Open a fresh browser context (another person at another desk) and return its page."""
     contexts = []
 
-    def make():
-        context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900})
+    def make(**options):
+        """``options`` go to the browser context (``bypass_csp=True`` to inject a test tool into the page)."""
+        context = browser.new_context(
+            base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}, **options
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15000)

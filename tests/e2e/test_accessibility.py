@@ -35,7 +35,9 @@ def desk(new_page, live_server):
     """Open a browser page already logged in as ``user`` (second factor done), or anonymous with None."""
 
     def open_as(user=None):
-        page = new_page()
+        # axe-core is injected as an inline <script>, which the portal's Content-Security-Policy rightly blocks;
+        # the other browser tests run with the policy enforced.
+        page = new_page(bypass_csp=True)
         if user is not None:
             client = login(Client(), user)
             cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
