@@ -163,7 +163,7 @@ def _lines_for(*, scheme: str, district: District, fiscal_year: int, lock: bool)
     )
     if lock:
         # In primary-key order, so two checks never wait on each other crosswise.
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))
     rows = list(rows.order_by("pk"))
     if not rows:
         return []
@@ -194,7 +194,7 @@ def _check(*, scheme: str, district: District, amounts_by_year: dict[int, Decima
 
 def budget_check(*, scheme: str, district: District, amounts_by_year: dict[int, Decimal]) -> list[str]:
     """Return why paying these amounts (fiscal year -> yuan) would exceed an appropriation; empty: they fit."""
-    return _check(scheme=scheme, district=district, amounts_by_year=amounts_by_year, lock=False)
+    return _check(scheme=scheme, district=district, amounts_by_year=amounts_by_year, lock=True)
 
 
 def budget_check_locked(*, scheme: str, district: District, amounts_by_year: dict[int, Decimal]) -> list[str]:
@@ -320,11 +320,12 @@ def _appropriation_set(*, fiscal_year, scheme, district, amount, reason, by, req
         raise ValidationError(_("资金指标必须是金额数字。")) from None
     if not amount.is_finite() or amount != amount.quantize(CENT) or not ZERO < amount <= MAX_AMOUNT:
         raise ValidationError(_("资金指标须大于 0 元、最多两位小数，且不超过 999,999,999,999.99 元。"))
+    amount = amount.quantize(CENT)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(_("设定或修订资金指标必须填写理由。"))
     scope = {"fiscal_year": fiscal_year, "scheme": scheme, "district": district}
-    row, before = Appropriation.objects.select_for_update().filter(**scope).first(), None
+    row, before = Appropriation.objects.select_for_update().filter(**scope).order_by("pk").first(), None
     if row is None:
         try:
             with transaction.atomic():
