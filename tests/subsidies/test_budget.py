@@ -321,3 +321,10 @@ def test_the_dashboard_shows_this_years_appropriation_committed_paid_and_left(cl
     table = html.split('data-testid="table-budget"')[1].split("</table>")[0]
     assert "技能竞赛奖励" in table and "50,000.00" in table and "20,000.00" in table and "30,000.00" in table
     assert "未设资金指标，不限额" in table
+
+
+def test_the_budget_page_reads_in_english(client):
+    login(client, make_user(Role.FINANCE_MAKER))
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("finance-budget")).content.decode()
+    assert f"Appropriations {YEAR}" in html and "No appropriation set: no cap" in html
