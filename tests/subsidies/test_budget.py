@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -328,3 +329,17 @@ def test_the_budget_page_reads_in_english(client):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     html = client.get(reverse("finance-budget")).content.decode()
     assert f"Appropriations {YEAR}" in html and "No appropriation set: no cap" in html
+
+
+def test_the_budget_page_runs_the_same_queries_for_one_appropriation_or_many(client):
+    login(client, make_user(Role.FINANCE_CHECKER))
+    appropriate("100000")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("finance-budget")).status_code == 200
+    for code in ("wuxing", "nanxun", "anji"):
+        appropriate("50000", district=district(code))
+        appropriate("60000", district=district(code))
+        make_award(organisation=OrganisationFactory(district=district(code)), total="100.00", instalments=("100.00",))
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse("finance-budget")).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
