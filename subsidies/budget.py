@@ -49,8 +49,13 @@ def money(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+def scheme_choices() -> list[tuple[str, str]]:
+    """The schemes an appropriation can be set for (the one place that asks which schemes exist)."""
+    return list(Scheme.choices)
+
+
 def scheme_label(scheme: str) -> str:
-    return rules.SCHEMES.get(scheme) or str(dict(Scheme.choices).get(scheme, scheme))
+    return rules.SCHEMES.get(scheme) or str(dict(scheme_choices()).get(scheme, scheme))
 
 
 # --- What is committed -------------------------------------------------------------------------------------------
@@ -131,7 +136,7 @@ def budget_overview(fiscal_year: int) -> list[BudgetLine]:
     usage = usage_by_district(fiscal_year)
     appropriations = list(Appropriation.objects.filter(fiscal_year=fiscal_year).select_related("district"))
     citywide = {a.scheme: a for a in appropriations if a.district_id is None}
-    schemes_ = [s for s, _label in Scheme.choices]
+    schemes_ = [s for s, _label in scheme_choices()]
     schemes_ += sorted({a.scheme for a in appropriations} - set(schemes_))
     lines = [BudgetLine(fiscal_year, s, None, citywide.get(s), scope_usage(usage, s, None)) for s in schemes_]
     for a in sorted((a for a in appropriations if a.district_id), key=lambda a: (a.scheme, a.district.sort_order)):
@@ -310,7 +315,7 @@ def appropriation_set(
 def _appropriation_set(*, fiscal_year, scheme, district, amount, reason, by, request) -> Appropriation:
     if by.role not in FINANCE_ROLES:
         raise PermissionDenied(_("只有财务人员可以设定资金指标。"))
-    if scheme not in dict(Scheme.choices):
+    if scheme not in dict(scheme_choices()):
         raise ValidationError(_("未知的资助类别：%(scheme)s") % {"scheme": scheme})
     if not 2000 <= int(fiscal_year) <= 2100:
         raise ValidationError(_("预算年度须在 2000 至 2100 之间。"))

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from applications.models import Scheme
 from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.models import District
 from huzhou_craftsman.accounts.permissions import role_required
@@ -25,7 +24,7 @@ READERS = (*FINANCE, Role.AUDITOR)
 
 class AppropriationForm(forms.Form):
     fiscal_year = forms.IntegerField(label=gettext_lazy("预算年度"), min_value=2000, max_value=2100)
-    scheme = forms.ChoiceField(label=gettext_lazy("资助类别"), choices=Scheme.choices)
+    scheme = forms.ChoiceField(label=gettext_lazy("资助类别"), choices=budget.scheme_choices)
     district = forms.ModelChoiceField(
         label=gettext_lazy("区县"),
         queryset=District.objects.all(),
