@@ -29,13 +29,43 @@ DECISIONS = frozenset(
 QUOTA_STATES = (State.AWAITING_NOTICE, State.PUBLIC_NOTICE, State.APPROVED)
 
 
-@transaction.atomic
+class ApprovalRefused(ValidationError):
+    """A check of the final approval said no (e.g. the year's appropriation); ``data`` goes into the audit event."""
+
+    def __init__(self, messages: list[str], *, data: dict):
+        super().__init__(messages)
+        self.data = data
+
+
+# Checks run inside the final approval's transaction, after the move is made: each takes (application=, by=)
+# and raises ApprovalRefused. The money side registers its budget check here at startup
+# (subsidies.apps), since ``applications`` never imports ``subsidies`` beyond its pure rules.
+FINAL_APPROVAL_CHECKS: list = []
+
+
 def application_decide(*, application: Application, action: str, by: User, reason: str = "", request=None):
     """Take one review decision (pass, reject, approve) on an application, under a row lock."""
+    try:
+        return _decide(application=application, action=action, by=by, reason=reason, request=request)
+    except ApprovalRefused as refusal:
+        # Written after the decision's transaction rolled back, so the refusal itself stays on record.
+        audit_record(
+            action="application.approve_refused", actor=by, target=application, request=request,
+            reason="；".join(refusal.messages), data=refusal.data,
+        )  # fmt: skip
+        raise
+
+
+@transaction.atomic
+def _decide(*, application: Application, action: str, by: User, reason: str, request):
     if action not in DECISIONS:
         raise ValidationError(_("未知的审核操作。"))
     application = Application.objects.select_for_update().get(pk=application.pk)
-    return application_transition(application, Action(action), by, reason=reason, request=request)
+    application = application_transition(application, Action(action), by, reason=reason, request=request)
+    if action == Action.APPROVE:  # after the table and role checks; a refusal rolls the whole decision back
+        for check in FINAL_APPROVAL_CHECKS:
+            check(application=application, by=by)
+    return application
 
 
 @dataclass(frozen=True)

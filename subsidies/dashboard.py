@@ -8,12 +8,14 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import Apprentice
 from huzhou_craftsman.accounts.models import District
 from subsidies import rules
 
+from . import budget
 from .models import Award, EvaluationFiling, Instalment, PolicyFigure, Studio
 
 ZERO = Decimal("0.00")
@@ -188,7 +190,25 @@ def build() -> list[Table]:
             .order_by("approved_year")
         ],
     )
-    return [title_table, studio_table, counted, others, entered, by_scheme, by_level, by_district, by_year]
+    return [title_table, studio_table, counted, others, entered, _budget_table(), by_scheme, by_level, by_district,
+            by_year]  # fmt: skip
+
+
+def _budget_table() -> Table:
+    """This year's appropriation per scheme (and district where one is set) against what is committed and paid."""
+    year = timezone.localdate().year
+    table = Table(
+        "budget",
+        _("资金指标：%(year)s年度") % {"year": year},
+        [_("类别"), _("资金指标（元）"), _("已承诺（元）"), _("已支付（元）"), _("剩余（元）")],
+    )
+    for line in budget.budget_overview(year):
+        unset = _("未设资金指标，不限额")
+        table.rows.append([
+            line.scope, line.amount if line.appropriation else unset, line.usage.committed, line.usage.paid,
+            line.left if line.appropriation else "—",
+        ])  # fmt: skip
+    return table
 
 
 def _money_by_pair():

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import budget_views
 from . import finance_views as views
 
 urlpatterns = [
@@ -12,5 +13,7 @@ urlpatterns = [
     path("finance/batches/<int:pk>/results/", views.results_upload, name="finance-results-upload"),
     path("finance/lines/<int:pk>/reverse/", views.line_reverse, name="finance-line-reverse"),
     path("finance/result-template.xlsx", views.result_template, name="finance-result-template"),
+    path("finance/budget/", budget_views.budget_page, name="finance-budget"),
+    path("finance/budget/set/", budget_views.budget_set, name="finance-budget-set"),
     path("finance/reconciliation/", views.reconciliation_report, name="finance-reconciliation"),
 ]

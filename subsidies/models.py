@@ -8,11 +8,15 @@ from django.utils.translation import gettext_lazy as _
 from applications.models import Application, Person
 from huzhou_craftsman.accounts.models import Organisation
 
+from .budget_models import Appropriation, AppropriationRevision, ApprovalCommitment
 from .payment_models import BankResultImport, PaymentBatch, PaymentCorrection, PaymentLine
 from .policy_models import EvaluationFiling, PolicyFigure, Studio, StudioLevelChange, StudioReview
 from .tax_models import WithholdingRule
 
 __all__ = [
+    "Appropriation",
+    "AppropriationRevision",
+    "ApprovalCommitment",
     "Award",
     "BankResultImport",
     "EvaluationFiling",

@@ -120,6 +120,7 @@ EXPECTED = {
     "finance-batches": only(FM, FC, AU),
     "finance-batch": only(FM, FC, AU),
     "finance-reconciliation": only(FM, FC, AU),
+    "finance-budget": only(FM, FC, AU),
     "finance-result-template": only(FM, FC),
     "document-list": only(*ALL_ROLES),
     "document-download": only(*ALL_ROLES),
