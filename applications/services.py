@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from huzhou_craftsman.accounts.bank_selectors import payee_account_for
+from huzhou_craftsman.accounts.bank_services import bank_account_propose
 from huzhou_craftsman.accounts.models import User
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
@@ -244,6 +246,38 @@ def attachment_add(
     return attachment
 
 
+# --- The payee of a person's award (RULES.md "Who is paid") ------------------------------------------------------
+
+
+def pays_person(application: Application) -> bool:
+    return application.definition.payee(application) == schemes.Payee.PERSON
+
+
+def payee_account_propose(*, application: Application, details: dict, proof, by: User, request=None):
+    """Propose the nominee's own bank account (对私, in the person's own name) for the application's award.
+
+    The account is the person's, not the enterprise's: a second person (finance checker by default) verifies it
+    against the bank card before any money moves to it.
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    ensure_may_act(by, application)
+    if by.role != Role.ENTERPRISE:
+        raise PermissionDenied(_("只有申报单位用户可以填写领奖人账户。"))
+    if not pays_person(application) or application.person_id is None:
+        raise ValidationError(_("这份申报的资助拨付给单位，无需填写个人账户。"))
+    if not application.is_editable:
+        raise ValidationError(_("申报已提交，领奖人账户的变更请联系市人力社保局。"))
+    return bank_account_propose(
+        person_resident_id=application.person.resident_id,
+        person_name=application.person.name,
+        details=details,
+        proof=proof,
+        by=by,
+        reason=_("随申报 %(number)s 填写") % {"number": application.number},
+        request=request,
+    )
+
+
 # --- Submission and the workflow -------------------------------------------------------------------------------
 
 
@@ -264,6 +298,10 @@ def submission_problems(application: Application, *, at=None) -> list[str]:
         if requirement.required and requirement.pk not in current:
             problems.append(_("请上传材料：%(name)s") % {"name": requirement.name})
     problems += schemes.eligibility_problems(application)
+    if application.person_id and pays_person(application):
+        payee = payee_account_for(person_resident_id=application.person.resident_id)
+        if payee.verified is None and payee.pending is None:
+            problems.append(_("请填写领奖人本人的银行账户（须为本人姓名的个人账户或社会保障卡金融账户）。"))
     if not problems:
         try:
             for claim in schemes.claims(application, already_received=_received(application)):

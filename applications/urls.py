@@ -11,6 +11,7 @@ urlpatterns = [
     path("applications/<int:pk>/edit/", views.application_edit, name="application-edit"),
     path("applications/<int:pk>/submit/", views.application_submit, name="application-submit"),
     path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application-withdraw"),
+    path("applications/<int:pk>/payee/", views.application_payee, name="application-payee"),
     path(
         "applications/<int:pk>/materials/<int:requirement_pk>/",
         views.attachment_upload,

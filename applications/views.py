@@ -8,7 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huzhou_craftsman.accounts.bank_selectors import payee_account_for
 from huzhou_craftsman.accounts.feedback import report_errors
+from huzhou_craftsman.accounts.forms import PersonPayeeAccountForm
+from huzhou_craftsman.accounts.identifiers import non_gbk_characters
 from huzhou_craftsman.accounts.permissions import role_required
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
@@ -143,6 +146,9 @@ def application_detail(request, pk):
     checklist = [(req, by_requirement.get(req.pk)) for req in application.round.materials.all()]
     correction = next((c for c in application.corrections.all() if c.resolved_at is None), None)
     problems = services.submission_problems(application) if application.is_editable else []
+    payee = None
+    if application.person_id and services.pays_person(application):
+        payee = payee_account_for(person_resident_id=application.person.resident_id)
     return render(
         request,
         "applications/application_detail.html",
@@ -155,6 +161,10 @@ def application_detail(request, pk):
             "upload_form": AttachmentForm(),
             "roster_form": RosterUploadForm(),
             "withdraw_form": WithdrawForm(),
+            "payee": payee,
+            "payee_form": PersonPayeeAccountForm(initial={"account_name": application.person.name})
+            if payee is not None
+            else None,
             "is_owner": request.user.role == Role.ENTERPRISE,
             "State": State,
         },
@@ -209,6 +219,32 @@ def attachment_upload(request, pk, requirement_pk):
             report_errors(request, error)
         else:
             messages.success(request, _("材料“%(name)s”已上传。") % {"name": requirement.name})
+    return redirect("application-detail", pk=pk)
+
+
+@require_POST
+@role_required(Role.ENTERPRISE)
+def application_payee(request, pk):
+    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    form = PersonPayeeAccountForm(request.POST, request.FILES)
+    if not form.is_valid():
+        report_errors(request, ValidationError([f"{form.fields[f].label}：{e}" if f in form.fields else e
+                                                 for f, errors in form.errors.items() for e in errors]))  # fmt: skip
+        return redirect("application-detail", pk=pk)
+    details = {k: v for k, v in form.cleaned_data.items() if k != "proof"}
+    try:
+        services.payee_account_propose(
+            application=application, details=details, proof=form.cleaned_data["proof"], by=request.user,
+            request=request,
+        )  # fmt: skip
+    except ValidationError as error:
+        report_errors(request, error)
+    else:
+        messages.success(request, _("领奖人账户已提交，财务人员核验后生效。"))
+        for character in non_gbk_characters(details.get("account_name", "")):
+            messages.warning(
+                request, _("提示：姓名中的“%(c)s”不在 GBK 字符集内，付款时可能需按银行规定处理。") % {"c": character}
+            )
     return redirect("application-detail", pk=pk)
 
 

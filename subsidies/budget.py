@@ -56,7 +56,7 @@ def scheme_choices() -> list[tuple[str, str]]:
 
 
 def scheme_label(scheme: str) -> str:
-    return registry.label(scheme)
+    return rules.SCHEMES.get(scheme) or registry.label(scheme)
 
 
 # --- What is committed -------------------------------------------------------------------------------------------

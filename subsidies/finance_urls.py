@@ -5,6 +5,7 @@ from . import finance_views as views
 
 urlpatterns = [
     path("finance/", views.due_list, name="finance-due"),
+    path("finance/payees/<int:pk>/confirm/", views.payee_confirm, name="finance-payee-confirm"),
     path("finance/batches/", views.batch_list, name="finance-batches"),
     path("finance/batches/new/", views.batch_create, name="finance-batch-create"),
     path("finance/batches/<int:pk>/", views.batch_detail, name="finance-batch"),
@@ -16,4 +17,5 @@ urlpatterns = [
     path("finance/budget/", budget_views.budget_page, name="finance-budget"),
     path("finance/budget/set/", budget_views.budget_set, name="finance-budget-set"),
     path("finance/reconciliation/", views.reconciliation_report, name="finance-reconciliation"),
+    path("finance/withholding.xlsx", views.withholding_report, name="finance-withholding"),
 ]

@@ -1,6 +1,7 @@
 """Finance pages: due instalments, batches (make, check, export), bank results, reversals, reconciliation."""
 
 import tempfile
+from datetime import date, timedelta
 
 import django_filters
 from django import forms
@@ -10,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -22,7 +24,8 @@ from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from huzhou_craftsman.background import BROKER_ERRORS
 
-from . import bank_files, payments, reconciliation
+from . import bank_files, payee_changes, payments, reconciliation, tax
+from .models import Award
 from .payment_models import PaymentBatch, PaymentLine
 from .tasks import export_batch_file
 
@@ -67,8 +70,23 @@ def due_list(request):
             "instalments": queryset[:500],
             "totals": totals,
             "can_make": request.user.role == Role.FINANCE_MAKER,
+            "legacy": payee_changes.legacy_person_awards(),
+            "can_confirm": request.user.role == Role.FINANCE_CHECKER,
         },
     )
+
+
+@require_POST
+@role_required(Role.FINANCE_CHECKER)
+def payee_confirm(request, pk):
+    award = get_object_or_404(Award, pk=pk)
+    try:
+        payee_changes.award_payee_confirm(award=award, by=request.user, request=request)
+    except (ValidationError, PermissionDenied) as error:
+        report_errors(request, error)
+    else:
+        messages.success(request, _("已确认：该资助其后的款项拨付领奖人本人账户。"))
+    return redirect("finance-due")
 
 
 @require_POST
@@ -260,6 +278,25 @@ def line_reverse(request, pk):
     else:
         messages.success(request, _("已冲正，该笔款项回到待付清单。"))
     return redirect("finance-batch", pk=line.batch_id)
+
+
+@role_required(*READERS)
+def withholding_report(request):
+    """The month's 个税代扣明细 (XLSX) for the tax declaration; ``?month=2026-11``, default the previous month."""
+    today = timezone.localdate()
+    default = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    text = request.GET.get("month", default)
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        date(year, month, 1)
+    except ValueError:
+        raise Http404 from None
+    target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
+    totals = tax.withholding_report(year=year, month=month, target=target)
+    target.seek(0)
+    audit_record(action="withholding.export", actor=request.user, request=request,
+                 data={"month": text, "count": totals["count"], "tax": str(totals["tax"])})  # fmt: skip
+    return FileResponse(target, as_attachment=True, filename=f"withholding-{year:04d}-{month:02d}.xlsx")
 
 
 @role_required(*READERS)

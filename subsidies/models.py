@@ -59,6 +59,12 @@ class Award(models.Model):
     studio = models.ForeignKey(
         "subsidies.Studio", on_delete=models.PROTECT, null=True, blank=True, related_name="awards"
     )
+    # Who is paid (RULES.md "Who is paid"): the person's own account or the organisation's. Awards made before
+    # payees existed keep paying the organisation until finance confirms the person (award_payee_confirm).
+    payee_kind = models.CharField(
+        _("收款人"), max_length=16, choices=[("organisation", _("单位（对公）")), ("person", _("本人（对私）"))],
+        default="organisation",
+    )  # fmt: skip
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     revoke_reason = models.TextField(_("撤销原因"), blank=True)
 
@@ -71,6 +77,14 @@ class Award(models.Model):
 
     def __str__(self):
         return f"{self.application} {self.total}"
+
+    @property
+    def pays_person(self) -> bool:
+        return self.payee_kind == "person"
+
+    @property
+    def payee_name(self) -> str:
+        return self.person.name if self.pays_person and self.person_id else self.organisation.name
 
 
 class Instalment(models.Model):

@@ -79,6 +79,10 @@ class PaymentLine(models.Model):
     )
     payee_id_type = models.CharField(_("证件类型"), max_length=2, choices=IdType.choices, blank=True)
     payee_id_number = models.CharField(_("证件号码"), max_length=32, blank=True)
+    # What the instalment is worth (gross), what is withheld as individual income tax, and the net paid (amount).
+    gross = models.DecimalField(_("应发金额（元）"), **MONEY, null=True, blank=True)
+    tax_withheld = models.DecimalField(_("代扣个税（元）"), **MONEY, default=0)
+    tax_category = models.CharField(_("所得项目"), max_length=50, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.PENDING)
     failure_reason = models.CharField(_("失败原因"), max_length=300, blank=True)
@@ -97,6 +101,11 @@ class PaymentLine(models.Model):
             ),
             models.UniqueConstraint(fields=["batch", "line_number"], name="one_line_number_per_batch"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_line_amount_positive"),
+            # Gross = tax withheld + net paid, to the fen, whenever the split was recorded.
+            models.CheckConstraint(
+                condition=Q(gross__isnull=True) | Q(gross=models.F("tax_withheld") + models.F("amount")),
+                name="payment_line_gross_is_tax_plus_net",
+            ),
         ]
         indexes = [models.Index(fields=["batch", "account_number"])]
 

@@ -9,12 +9,17 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huzhou_craftsman.accounts.bank_selectors import organisation_payee_held, payee_accounts_for_organisations
+from huzhou_craftsman.accounts.bank_selectors import (
+    organisation_payee_held,
+    payee_accounts_for_organisations,
+    payee_accounts_for_persons,
+    person_payee_held,
+)
 from huzhou_craftsman.accounts.models import Organisation, User
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
-from . import bank_files
+from . import bank_files, tax
 from .bank_files import ResultRow
 from .bank_layouts import LAYOUTS
 from .models import Award, Instalment
@@ -29,10 +34,11 @@ def _require(user: User, role: Role, message: str) -> None:
 def payee_held() -> Q:
     """True for an instalment whose payee has no verified account or a pending account change (held, 暂缓支付).
 
-    Today the payee of every award is its organisation; a payee that is a person is checked with
-    ``bank_selectors.person_payee_held`` on the person's resident-ID column.
+    The payee is the award's (RULES.md "Who is paid"): the person's own account or the organisation's.
     """
-    return organisation_payee_held("award__organisation")
+    person = Q(award__payee_kind="person") & person_payee_held("award__person__resident_id")
+    organisation = ~Q(award__payee_kind="person") & organisation_payee_held("award__organisation")
+    return person | organisation
 
 
 def instalments_due(*, on=None) -> QuerySet[Instalment]:
@@ -74,12 +80,15 @@ def batch_create(*, instalment_ids: list[int], by: User, request=None) -> Paymen
     # The payee's account is read now, under this transaction: a held payee (no verified account, or a change
     # awaiting its second person) is skipped, and every line carries the verified account as it is at this moment.
     accounts = {}
-    organisation_ids = sorted({i.award.organisation_id for i in due.values()})
+    organisation_ids = sorted({i.award.organisation_id for i in due.values() if not i.award.pays_person})
+    resident_ids = sorted({i.award.person.resident_id for i in due.values() if i.award.pays_person})
     # Changes of these payees' accounts (proposals lock the organisation row) wait until this batch is made.
     list(Organisation.objects.select_for_update().filter(pk__in=organisation_ids).order_by("pk").values_list("pk"))
-    payees = payee_accounts_for_organisations(organisation_ids)
+    by_organisation = payee_accounts_for_organisations(organisation_ids)
+    by_person = payee_accounts_for_persons(resident_ids)
     for pk, instalment in list(due.items()):
-        payee = payees[instalment.award.organisation_id]
+        award = instalment.award
+        payee = by_person[award.person.resident_id] if award.pays_person else by_organisation[award.organisation_id]
         if payee.held:
             del due[pk]
         else:
@@ -92,22 +101,33 @@ def batch_create(*, instalment_ids: list[int], by: User, request=None) -> Paymen
     lines = []
     for number, pk in enumerate(sorted(due), start=1):
         instalment = due[pk]
-        account = accounts[pk]
+        award, account = instalment.award, accounts[pk]
+        # Income tax is withheld by the setting in force now (an instalment already in a batch keeps its split).
+        split = tax.split(
+            instalment.amount, payee_kind=award.payee_kind, scheme=award.scheme,
+            role=award.application.details.get("role", ""),
+        )  # fmt: skip
+        if split.net <= 0:
+            raise ValidationError(
+                _("款项 %(n)s 代扣个税后实发为 0，请核对个税代扣设置。") % {"n": award.application.number}
+            )
         lines.append(
             PaymentLine(
                 batch=batch,
                 instalment=instalment,
                 line_number=number,
-                amount=instalment.amount,
+                amount=split.net,
+                gross=split.gross,
+                tax_withheld=split.tax,
+                tax_category=split.category,
                 account_name=account.account_name,
                 account_number=account.account_number,
                 bank_name=account.bank_name,
                 cnaps_code=account.cnaps_code,
-                # Every payee is an organisation for now (对公): a person's own verified account comes later.
-                payee_kind=PaymentLine.PayeeKind.CORPORATE,
-                payee_id_type="",
-                payee_id_number="",
-                note=f"{instalment.award.application.number} 第{instalment.year}期",
+                payee_kind=PaymentLine.PayeeKind.PERSONAL if award.pays_person else PaymentLine.PayeeKind.CORPORATE,
+                payee_id_type=PaymentLine.IdType.RESIDENT_ID if award.pays_person else "",
+                payee_id_number=award.person.resident_id if award.pays_person else "",
+                note=f"{award.application.number} 第{instalment.year}期",
             )
         )
     try:
@@ -122,6 +142,7 @@ def batch_create(*, instalment_ids: list[int], by: User, request=None) -> Paymen
     audit_record(
         action="batch.create", actor=by, target=batch, request=request, to_state=batch.state,
         data={"count": batch.line_count, "total": str(batch.total), "held": held,
+              "tax_withheld": str(sum((line.tax_withheld for line in lines), Decimal("0"))),
               "accounts": sorted({a.pk for a in accounts.values()})},
     )  # fmt: skip
     batch.held_count = held

@@ -74,6 +74,7 @@ def award_create(*, application: Application, by: User | None = None, request=No
         basis=basis,
         policy_edition=edition,
         approved_by=by,
+        payee_kind=application.definition.payee(application),
     )
     Instalment.objects.bulk_create(
         Instalment(award=award, year=i.year, amount=i.amount, due_on=add_years(approved_on, i.year - 1))

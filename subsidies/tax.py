@@ -9,6 +9,7 @@ instalments that enter a batch afterwards.
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -77,3 +78,54 @@ def withholding_set(
         data={"before": before, "after": {"rate": str(rate), "category": category}},
     )  # fmt: skip
     return rule
+
+
+# --- The withholding report (个税代扣明细) -------------------------------------------------------------------------
+
+REPORT_COLUMNS = ["序号", "批次号", "申报编号", "姓名", "证件类型", "证件号码", "所得项目", "收入额", "代扣税额", "实发金额",
+                  "支付日期"]  # fmt: skip
+
+
+def withholding_lines(*, year: int, month: int):
+    """Lines the bank paid in a month with tax withheld (what finance declares for that period)."""
+    from .payment_models import PaymentLine
+
+    return (
+        PaymentLine.objects.filter(
+            state=PaymentLine.State.PAID, tax_withheld__gt=0, result_at__year=year, result_at__month=month
+        )
+        .select_related("batch", "instalment__award__application")
+        .order_by("result_at", "batch_id", "line_number")
+    )
+
+
+def withholding_report(*, year: int, month: int, target) -> dict:
+    """Write the month's 个税代扣明细 as XLSX (summary first, then one row per payment); return the totals."""
+    from openpyxl import Workbook
+
+    from huzhou_craftsman.accounts.identifiers import mask_resident_id
+    from huzhou_craftsman.exports import xlsx_append
+
+    lines = list(withholding_lines(year=year, month=month))
+    totals = {
+        "count": len(lines),
+        "gross": sum((line.gross or line.amount for line in lines), Decimal("0")),
+        "tax": sum((line.tax_withheld for line in lines), Decimal("0")),
+        "net": sum((line.amount for line in lines), Decimal("0")),
+    }
+    workbook = Workbook(write_only=True)
+    summary = workbook.create_sheet("汇总")
+    xlsx_append(summary, ["所属期间", "扣缴义务人", "笔数", "收入额合计", "代扣税额合计", "实发金额合计"])
+    xlsx_append(summary, [f"{year:04d}-{month:02d}", settings.ISSUING_OFFICE, totals["count"], totals["gross"],
+                          totals["tax"], totals["net"]])  # fmt: skip
+    detail = workbook.create_sheet("明细")
+    xlsx_append(detail, REPORT_COLUMNS)
+    for number, line in enumerate(lines, start=1):
+        xlsx_append(
+            detail,
+            [number, line.batch.number, line.instalment.award.application.number, line.account_name,
+             line.get_payee_id_type_display(), mask_resident_id(line.payee_id_number), line.tax_category,
+             line.gross or line.amount, line.tax_withheld, line.amount, timezone.localtime(line.result_at).date()],
+        )  # fmt: skip
+    workbook.save(target)
+    return totals

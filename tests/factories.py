@@ -173,3 +173,13 @@ def catalogue_trade(trade="数控铣", edition="第48届世界技能大赛", com
         name=edition, defaults={"competition": competition, "year": year}
     )
     return CompetitionTrade.objects.get_or_create(edition=entry, name=trade)[0].pk
+
+
+def verified_person_account(person, *, account_number="6217000010001234567") -> "BankAccount":
+    """A person's own verified payee account (对私), as finance would have verified it from the bank card."""
+    return BankAccount.objects.get_or_create(
+        holder_kind="person", person_resident_id=person.resident_id, state="verified",
+        defaults={"person_name": person.name, "account_type": "personal", "account_name": person.name,
+                  "account_number": account_number, "bank_name": "中国工商银行湖州分行", "cnaps_code": "102336000015",
+                  "verified_at": timezone.now(), "decision_note": "测试：已核验"},
+    )[0]  # fmt: skip

@@ -209,7 +209,23 @@ def document_context(document: Document) -> dict:
         "already_received": money(award.already_received) if award.already_received else None,
         "already_received_figures": amount_figures(award.already_received),
         "instalments": instalments,
+        "payee_line": payee_line(award),
     }
+
+
+def payee_line(award: Award) -> str:
+    """Who receives the money and what is withheld, in the letter's words (RULES.md "Who is paid", "Tax")."""
+    from subsidies import tax
+
+    if award.pays_person:
+        rule = tax.rule_for(payee_kind="person", scheme=award.scheme, role=award.application.details.get("role", ""))
+        withheld = (
+            f"，按“{rule.category}”代扣个人所得税{rule.rate_percent}，实发金额为扣税后金额"
+            if rule is not None and rule.rate
+            else ""
+        )
+        return f"资助款拨付至{award.person.name}本人名下经核验的个人银行账户（对私）{withheld}。"
+    return f"资助款拨付至{award.organisation.name}经核验的单位银行账户（对公）。"
 
 
 def document_html(document: Document) -> str:

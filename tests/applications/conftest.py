@@ -5,7 +5,14 @@ import pytest
 from applications import schemes, services
 from applications.models import Application, Round
 from huzhou_craftsman.accounts.roles import Role
-from tests.factories import RoundFactory, catalogue_trade, make_resident_id, make_user, pdf_upload
+from tests.factories import (
+    RoundFactory,
+    catalogue_trade,
+    make_resident_id,
+    make_user,
+    pdf_upload,
+    verified_person_account,
+)
 
 
 def craftsman_post(**overrides) -> dict:
@@ -29,7 +36,10 @@ def save_draft(user, round: Round, data: dict, application: Application | None =
         data = {**data, "trade": str(catalogue_trade(*data["trade"]))}
     form = schemes.form_for(round, data=data)
     assert form.is_valid(), form.errors
-    return services.application_save_draft(by=user, round=round, cleaned=form.cleaned_data, application=application)
+    saved = services.application_save_draft(by=user, round=round, cleaned=form.cleaned_data, application=application)
+    if saved.person_id and services.pays_person(saved):
+        verified_person_account(saved.person)  # the nominee's own account, entered and verified with the application
+    return saved
 
 
 def attach_required(application: Application, user) -> None:
