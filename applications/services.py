@@ -253,6 +253,7 @@ def pays_person(application: Application) -> bool:
     return application.definition.payee(application) == schemes.Payee.PERSON
 
 
+@transaction.atomic
 def payee_account_propose(*, application: Application, details: dict, proof, by: User, request=None):
     """Propose the nominee's own bank account (对私, in the person's own name) for the application's award.
 

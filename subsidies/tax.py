@@ -54,6 +54,37 @@ def split(gross: Decimal, *, payee_kind: str, scheme: str = "", role: str = "") 
     return Withholding(gross=gross, tax=tax, net=gross - tax, rate=rate, category=category)
 
 
+def instalment_splits(awards) -> dict[int, Withholding]:
+    """Gross / tax / net per instalment of these awards: as the payment line recorded it, or as the setting in force
+    would split it now (two queries, whatever the number of awards)."""
+    from .payment_models import PaymentLine
+
+    instalments = [i for award in awards for i in award.instalments.all()]
+    recorded = {
+        line.instalment_id: Withholding(line.gross or line.amount, line.tax_withheld, line.amount, Decimal("0"),
+                                        line.tax_category)
+        for line in PaymentLine.objects.filter(instalment__in=instalments).exclude(state="cancelled").order_by("pk")
+    }  # fmt: skip
+    rules = list(WithholdingRule.objects.all())
+    splits = {}
+    for award in awards:
+        role = award.application.details.get("role", "") if award.pays_person else ""
+        rule = _pick(rules, payee_kind=award.payee_kind, scheme=award.scheme, role=role)
+        for i in award.instalments.all():
+            if i.pk in recorded:
+                splits[i.pk] = recorded[i.pk]
+            else:
+                rate = rule.rate if rule else Decimal("0")
+                amount = (i.amount * rate).quantize(FEN, rounding=ROUND_HALF_UP)
+                splits[i.pk] = Withholding(i.amount, amount, i.amount - amount, rate, rule.category if rule else "")
+    return splits
+
+
+def _pick(rules, *, payee_kind: str, scheme: str, role: str) -> WithholdingRule | None:
+    scoped = {(r.scheme, r.role): r for r in rules if r.payee_kind == payee_kind and r.scheme in (scheme, "")}
+    return scoped.get((scheme, role)) or scoped.get((scheme, "")) or scoped.get(("", ""))
+
+
 @transaction.atomic
 def withholding_set(
     *, payee_kind: str, scheme: str = "", role: str = "", rate: Decimal, category: str, reason: str, by: User,

@@ -17,7 +17,7 @@ from huzhou_craftsman.accounts.models import User
 from huzhou_craftsman.accounts.permissions import role_required
 from huzhou_craftsman.accounts.roles import Role
 
-from . import services
+from . import services, tax
 from .models import Award
 
 # Bureau roles that see every award (read-only here).
@@ -84,6 +84,10 @@ def award_list(request):
     else:
         scheme = ""
     page = Paginator(awards, 50).get_page(request.GET.get("page"))
+    splits = tax.instalment_splits(page.object_list)
+    for award in page.object_list:
+        for instalment in award.instalments.all():
+            instalment.split = splits[instalment.pk]
     return render(
         request,
         "subsidies/award_list.html",

@@ -302,3 +302,23 @@ def test_a_listed_person_is_claimed_once_per_scheme(code, db):
     again = _with_materials(save_draft(user, round, data), user)
     with pytest.raises(ValidationError, match="已在其他申报中申领"):
         services.application_submit(application=again, by=user)
+
+
+def test_the_reviewer_sees_other_claims_and_awards_of_the_same_person_in_red(client, db):
+    from tests.conftest import login
+
+    first, second = make_user(Role.ENTERPRISE), make_user(Role.ENTERPRISE)
+    round = RoundFactory(scheme="competition")
+    person = make_resident_id(801, birth="19990101")
+    earlier = services.application_submit(
+        application=_with_materials(save_draft(first, round, competition_post(person, ("数控铣", "第48届世界技能大赛"))),
+                                    first), by=first)  # fmt: skip
+    later = services.application_submit(
+        application=_with_materials(save_draft(second, round, competition_post(person, ("焊接", "第48届世界技能大赛"))),
+                                    second), by=second)  # fmt: skip
+    login(client, make_user(Role.CITY_REVIEWER))
+    from django.urls import reverse
+
+    page = client.get(reverse("review-detail", args=[later.pk])).content.decode()
+    assert 'data-testid="related-claims"' in page and "text-danger" in page
+    assert earlier.number in page

@@ -74,6 +74,16 @@ def test_the_whole_story(new_page, shot, tmp_path, celery_worker_process):
     ent.get_by_label("申报称号").select_option("grand")
     ent.get_by_label("技能等级").select_option("principal_technician")
     ent.get_by_role("button", name="保存草稿").click()
+    # The grand craftsman's money goes to him, not to his employer: his own account is entered with the application.
+    payee = ent.get_by_test_id("payee")
+    payee.get_by_label("账户类型").select_option("personal")
+    payee.get_by_label("开户名称（须为本人姓名）").fill("钱立新")
+    payee.get_by_label("银行账号").fill("6217000010009012345")
+    payee.get_by_label("开户银行").fill("中国工商银行湖州分行")
+    payee.get_by_label("开户行联行号").fill("102336000015")
+    payee.get_by_label("银行卡或社会保障卡正面影像").set_input_files(str(material))
+    payee.get_by_role("button", name="提交账户").click()
+    expect(ent.get_by_text("领奖人账户已提交")).to_be_visible()
     ent.get_by_label("上传推荐表（盖章）").set_input_files(str(material))
     ent.get_by_role("button", name="上传", exact=True).click()
     ent.get_by_role("button", name="提交申报").click()
@@ -170,26 +180,36 @@ def test_the_whole_story(new_page, shot, tmp_path, celery_worker_process):
     assert "一致" in public.get_by_test_id("match-result").inner_text()
     shot(public, "06-verified")
 
-    # 7. Finance batches, exports and imports the bank result; the instalments show paid.
+    # 7. A finance checker verifies the grand craftsman's own account against his bank card (a second person);
+    # finance batches, exports both bank files and imports the bank result; the instalments show paid.
+    checker = staff_page(new_page, Role.FINANCE_CHECKER)
+    checker.goto("/bank-accounts/")
+    checker.get_by_role("link", name=re.compile("钱立新")).first.click()
+    checker.get_by_role("button", name="核验通过").click()
+    expect(checker.get_by_text("已核验").first).to_be_visible()
     maker = staff_page(new_page, Role.FINANCE_MAKER)
     maker.goto("/finance/")
     maker.get_by_label("全选").check()
     maker.get_by_role("button", name="用所选款项编制付款批次").click()
     batch_url = maker.url
-    checker = staff_page(new_page, Role.FINANCE_CHECKER)
     checker.goto(batch_url)
     checker.get_by_role("button", name="复核通过").click()
     expect(checker.get_by_test_id("batch-state")).to_have_text("已复核，可导出")
     maker.goto(batch_url)
-    with maker.expect_download() as download:
-        maker.get_by_test_id("bank-file-transfer").get_by_role("button", name="XLSX").click()
-    exported = tmp_path / "batch.xlsx"
-    download.value.save_as(exported)
-    rows = list(load_workbook(exported).active.iter_rows(values_only=True))[3:]  # after the control record
     result = Workbook()
     result.active.append(["收款账号", "金额", "结果", "失败原因"])
-    for row in rows:
-        result.active.append([row[1], f"{row[6]:.2f}", "成功", ""])
+    # Two files a bank imports: 代发 (to persons, with their ID numbers) and 批量转账 (to organisations).
+    for layout, account_column, amount_column in (("payroll", 1, 5), ("transfer", 1, 6)):
+        with maker.expect_download() as download:
+            maker.get_by_test_id(f"bank-file-{layout}").get_by_role("button", name="XLSX").click()
+        exported = tmp_path / f"batch-{layout}.xlsx"
+        download.value.save_as(exported)
+        rows = list(load_workbook(exported).active.iter_rows(values_only=True))
+        header = rows.index(next(r for r in rows if r and r[0] == "序号"))
+        for row in rows[header + 1 :]:
+            result.active.append([row[account_column], f"{row[amount_column]:.2f}", "成功", ""])
+    person_rows = list(load_workbook(tmp_path / "batch-payroll.xlsx").active.iter_rows(values_only=True))
+    assert any("钱立新" in (cell or "") for row in person_rows for cell in row if isinstance(cell, str))
     buffer = io.BytesIO()
     result.save(buffer)
     (tmp_path / "result.xlsx").write_bytes(buffer.getvalue())

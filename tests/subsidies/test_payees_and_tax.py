@@ -182,3 +182,11 @@ def test_the_withholding_report_lists_paid_lines_and_adds_up(client, enterprise,
     assert client.get(reverse("finance-withholding"), {"month": "2026-13"}).status_code == 404
     login(client, enterprise)
     assert client.get(reverse("finance-withholding")).status_code == 403
+
+
+def test_the_enterprise_sees_gross_tax_and_net_of_a_persons_award(client, enterprise):
+    award = grand_award(enterprise, seq=9)
+    login(client, enterprise)
+    page = client.get(reverse("award-list")).content.decode()
+    assert f"{award.person.name} 本人账户（对私）" in page
+    assert "100,000.00" in page and "20,000.00" in page and "80,000.00" in page
