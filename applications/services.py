@@ -1,22 +1,19 @@
 """Writes of the intake and review workflow. Every function is one transaction that locks what it changes."""
 
-import hashlib
 from decimal import Decimal
 
-import filetype
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
 
 from huzhou_craftsman.accounts.bank_selectors import payee_account_for
 from huzhou_craftsman.accounts.bank_services import bank_account_propose
 from huzhou_craftsman.accounts.models import User
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
+from huzhou_craftsman.accounts.uploads import check_upload
 from subsidies import rules
 
 from . import schemes
@@ -170,14 +167,6 @@ def _only_open_fields(application: Application, new_details: dict, cleaned: dict
 
 # --- Materials --------------------------------------------------------------------------------------------------
 
-_KINDS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-
-
-def detect_kind(head: bytes) -> str | None:
-    """Return pdf/jpg/png from the file's content (never from its name), or None."""
-    guess = filetype.guess(head)
-    return _KINDS.get(guess.mime) if guess else None
-
 
 @transaction.atomic
 def attachment_add(
@@ -196,41 +185,18 @@ def attachment_add(
         correction = application.corrections.filter(resolved_at__isnull=True).first()
         if correction is None or requirement.pk not in correction.open_materials:
             raise ValidationError(_("退回补正时只能更换退回意见中列出的材料。"))
-    limit = settings.UPLOAD_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError(
-            _("文件“%(name)s”大小为 %(size).1f MB，超过 %(limit)s MB 的上限。")
-            % {"name": upload.name, "size": upload.size / 1048576, "limit": limit // 1048576}
-        )
-    if upload.size == 0:
-        raise ValidationError(_("文件“%(name)s”是空文件。") % {"name": upload.name})
-    upload.seek(0)
-    kind = detect_kind(upload.read(2048))
-    if kind is None or kind not in requirement.allowed_kinds:
-        raise ValidationError(
-            _("文件“%(name)s”的实际内容不是 %(allowed)s 格式（系统按文件内容而非扩展名判断）。")
-            % {"name": upload.name, "allowed": requirement.allowed_kinds_label}
-        )
-    upload.seek(0)
-    if kind in ("jpg", "png"):
-        try:
-            Image.open(upload).verify()
-        except Exception:
-            raise ValidationError(_("图片“%(name)s”已损坏，无法打开。") % {"name": upload.name}) from None
-    upload.seek(0)
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
+    checked = check_upload(
+        upload, allowed=tuple(requirement.allowed_kinds), allowed_label=requirement.allowed_kinds_label
+    )
     now = timezone.now()
     application.attachments.filter(requirement=requirement, replaced_at__isnull=True).update(replaced_at=now)
     attachment = Attachment(
         application=application,
         requirement=requirement,
-        original_name=upload.name[-255:].replace("/", "_").replace("\\", "_"),
-        kind=kind,
-        size=upload.size,
-        sha256=digest.hexdigest(),
+        original_name=checked.name,
+        kind=checked.kind,
+        size=checked.size,
+        sha256=checked.sha256,
         uploaded_by=by,
         uploaded_at=now,
     )

@@ -15,6 +15,7 @@ from huzhou_craftsman.accounts.identifiers import non_gbk_characters
 from huzhou_craftsman.accounts.permissions import role_required
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
+from huzhou_craftsman.accounts.uploads import CONTENT_TYPES
 
 from . import schemes, selectors, services
 from .claims import claim_clashes
@@ -27,7 +28,6 @@ HOME_COLUMNS = (
     "number", "scheme", "level", "state", "estimate_total", "updated_at", "person__name", "person__resident_id",
     "round__closes_at",
 )  # fmt: skip
-CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
 @role_required(Role.ENTERPRISE)
