@@ -19,7 +19,7 @@ from applications.schemes.base import SchemeDefinition
 from huzhou_craftsman.accounts.roles import Role
 from subsidies import rules
 from tests.applications.conftest import attach_required, craftsman_post, save_draft
-from tests.factories import RoundFactory, make_resident_id, make_user, roster_row
+from tests.factories import RoundFactory, catalogue_trade, make_resident_id, make_user, roster_row
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -322,3 +322,43 @@ def test_the_reviewer_sees_other_claims_and_awards_of_the_same_person_in_red(cli
     page = client.get(reverse("review-detail", args=[later.pk])).content.decode()
     assert 'data-testid="related-claims"' in page and "text-danger" in page
     assert earlier.number in page
+
+
+# --- The data migration of existing competition applications -----------------------------------------------------
+
+
+def test_old_competition_applications_are_mapped_to_the_catalogue_or_listed(db):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    migration = importlib.import_module("applications.migrations.0006_catalogue_seed_and_claim_keys_backfill")
+    user = make_user(Role.ENTERPRISE)
+    round = RoundFactory(scheme="competition")
+    catalogue_trade("数控铣", "第48届世界技能大赛", "world_skills", 2026)
+    free_text = {"competition": "world_skills", "year": 2026, "level": "silver", "role": "contestant"}
+    mapped = Application.objects.create(
+        number="OLD-1", round=round, organisation=user.organisation, district=user.organisation.district,
+        scheme="competition", created_by=user, details={**free_text, "trade": "数控铣（第48届世界技能大赛）"},
+    )  # fmt: skip
+    unmatched = Application.objects.create(
+        number="OLD-2", round=round, organisation=user.organisation, district=user.organisation.district,
+        scheme="competition", created_by=user, details={**free_text, "trade": "无人机驾驶（表演赛）"},
+    )  # fmt: skip
+
+    migration.map_competitions(django_apps, None)
+
+    mapped.refresh_from_db()
+    unmatched.refresh_from_db()
+    assert mapped.details["trade"] == catalogue_trade("数控铣", "第48届世界技能大赛")
+    assert "catalogue_unmatched" not in mapped.details
+    # Never dropped: the free text is kept and the application is listed for the bureau.
+    assert (
+        unmatched.details["catalogue_unmatched"] is True and unmatched.details["trade_text"] == "无人机驾驶（表演赛）"
+    )
+    from applications.admin import UnmappedCompetitionFilter
+
+    listed = UnmappedCompetitionFilter(None, {"catalogue": ["unmapped"]}, Application, None).queryset(
+        None, Application.objects.all()
+    )
+    assert list(listed) == [unmatched]
