@@ -46,7 +46,15 @@ SKIPPED_PREFIXES = tuple(
 )
 
 # Pages anyone may open without logging in (the two-factor middleware lets them through too).
-PUBLIC = {"accounts:login", "register", "notice-public", "notice-public-detail", "notice-archive", "document-verify"}
+PUBLIC = {
+    "accounts:login",
+    "register",
+    "notice-public",
+    "notice-public-detail",
+    "notice-archive",
+    "document-verify",
+    "policy-calculator",
+}
 # Unsafe requests a read-only auditor may still send (the middleware's list): to leave, to secure their account,
 # and to check an uploaded copy of a document against its hash, which changes nothing.
 AUDITOR_MAY_POST = {"accounts:logout", "accounts:login", "accounts:password-change", "accounts:2fa-setup",

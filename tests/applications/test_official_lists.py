@@ -299,3 +299,89 @@ def test_two_imports_of_one_list_at_once_create_one_set(reference_data):
     assert (OfficialList.objects.count(), OfficialListRow.objects.count()) == (1, 29)
     assert Application.objects.filter(state=State.OFFERED).count() == 29
     assert Organisation.objects.count() == 1 and transaction.get_autocommit()
+
+
+# --- Pages ------------------------------------------------------------------------------------------------------
+
+
+def test_the_bureau_imports_through_the_page_and_follows_up_unmatched_rows(client, title_round):
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    reviewer = make_user(Role.CITY_REVIEWER)
+    login(client, reviewer)
+    template = client.get(reverse("official-list-template", args=["provincial_titles"]))
+    assert template.status_code == 200 and template.content[:2] == b"PK"
+    organisation, unregistered = OrganisationFactory(), make_uscc(9003)
+    response = client.post(reverse("official-list-index"), {
+        "kind": "provincial_titles", "round": title_round.pk, "document_number": "浙人社发〔2026〕20号",
+        "document_date": "2026-11-01", "file": xlsx(TITLE_HEADER, [title_row(1, organisation), title_row(2, unregistered)]),
+    }, follow=True)  # fmt: skip
+    official_list = OfficialList.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("official-list-detail", args=[official_list.pk])
+    assert "已导入 2 行：生成待确认资助 1 项，未匹配 1 行。" in response.content.decode()
+
+    unmatched = client.get(reverse("official-list-unmatched")).content.decode()
+    assert unregistered in unmatched
+    letter = client.get(reverse("official-list-letter", args=[unregistered])).content.decode()
+    assert "免申即享" in letter and "浙江工匠" in letter and "/register/" in letter
+    download = client.get(reverse("official-list-file", args=[official_list.pk]))
+    assert download.status_code == 200 and AuditEvent.objects.filter(action="official_list.download").exists()
+
+    bad = client.post(reverse("official-list-index"), {
+        "kind": "provincial_titles", "round": title_round.pk, "document_number": "浙人社发〔2026〕21号",
+        "document_date": "2026-11-01", "file": xlsx(TITLE_HEADER, [title_row(3, organisation, "省劳模")]),
+    })  # fmt: skip
+    assert "所有行均未保存" in bad.content.decode() and "“省劳模”不在可选范围内" in bad.content.decode()
+    assert OfficialList.objects.count() == 1
+
+    login(client, make_user(Role.CITY_APPROVER))
+    assert client.post(reverse("official-list-index"), {}).status_code == 403
+
+
+def test_the_enterprise_sees_its_offer_and_confirms_it_on_the_page(client, reviewer, title_round):
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    enterprise = make_user(Role.ENTERPRISE)
+    import_titles(reviewer, title_round, [title_row(1, enterprise.organisation, "浙江大工匠")])
+    offer = Application.objects.get(state=State.OFFERED)
+    login(client, enterprise)
+    home = client.get(reverse("enterprise-home")).content.decode()
+    assert "待确认资助（免申即享）" in home and reverse("offer-detail", args=[offer.pk]) in home
+    page = client.get(reverse("offer-detail", args=[offer.pk])).content.decode()
+    assert "200,000.00" in page and "第 2 年" in page and "领奖人本人账户" in page
+
+    client.post(reverse("offer-confirm", args=[offer.pk]))
+    offer.refresh_from_db()
+    assert offer.state == State.OFFERED  # no account yet: refused with the reason
+    client.post(reverse("offer-payee", args=[offer.pk]), {
+        "account_type": "personal", "account_name": offer.person.name, "account_number": "6217000010001234567",
+        "bank_name": "中国工商银行湖州分行", "cnaps_code": "102336000015",
+        "proof": SimpleUploadedFile("卡.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"),
+    })  # fmt: skip
+    client.post(reverse("offer-confirm", args=[offer.pk]))
+    offer.refresh_from_db()
+    assert offer.state == State.LIST_CHECK
+
+    login(client, make_user(Role.ENTERPRISE))  # another organisation
+    assert client.get(reverse("offer-detail", args=[offer.pk])).status_code == 404
+
+
+def test_the_policy_calculator_is_public_and_answers_from_the_rules_engine(client):
+    from django.urls import reverse
+
+    page = client.get(reverse("policy-calculator"))
+    assert page.status_code == 200 and "浙江大工匠" in page.content.decode()
+    answer = client.get(reverse("policy-calculator"), {"item": "provincial:zhejiang_grand", "edition": "huzhou-2021"})
+    text = answer.content.decode()
+    assert "200,000.00" in text and "第 1 年：100,000.00 元" in text and "对私" in text and "第3条" in text
+    team = client.get(reverse("policy-calculator"),
+                      {"item": "competition:world_skills:gold:expert_team", "edition": "huzhou-2021"})  # fmt: skip
+    assert "500,000.00" in team.content.decode() and "对公" in team.content.decode()
+    top_up = client.get(reverse("policy-calculator"),
+                    {"item": "craftsman_title:grand", "edition": "huzhou-2021", "already_received": "10000"})  # fmt: skip
+    assert "190,000.00" in top_up.content.decode()
+    assert "<script>" not in text
