@@ -149,6 +149,7 @@ class _Checker:
         self.roles = _choices([(code, ROLES[code]) for code in LIST_ROLES])
         self.levels = _choices(registry.get(scheme).levels.items())
         self.trades: dict[tuple[str, str], tuple[int, str]] = {}
+        self.uscc_problems: dict[str, str] = {}
 
     def error(self, row: int, message: str) -> None:
         self.errors.append(_("第 %(row)s 行：%(msg)s") % {"row": row, "msg": message})
@@ -173,10 +174,17 @@ class _Checker:
             if required:
                 self.error(row, _("统一社会信用代码不能为空。"))
             return ""
-        try:
-            identifiers.validate_uscc(text)
-        except ValidationError as error:
-            self.error(row, error.messages[0])
+        # A list names few organisations many times: each code is checked once.
+        problem = self.uscc_problems.get(text)
+        if problem is None:
+            try:
+                identifiers.validate_uscc(text)
+                problem = ""
+            except ValidationError as error:
+                problem = error.messages[0]
+            self.uscc_problems[text] = problem
+        if problem:
+            self.error(row, problem)
             return ""
         return text
 

@@ -249,7 +249,7 @@ def _make_offers(official_list: OfficialList, records: list[OfficialListRow], *,
         for record in records:
             record.trade = trades[record.trade_id]
     received = _received_by_person(scheme, {r.person_id for r in records if r.person_id})
-    drafts, keys_seen = [], set()
+    drafts, keys_seen, memo = [], set(), {}
     for record in records:
         application = Application(
             round=rnd, organisation=record.organisation, district_id=record.organisation.district_id,
@@ -259,9 +259,11 @@ def _make_offers(official_list: OfficialList, records: list[OfficialListRow], *,
         application.level = scheme.effective_level(application)
         already = received.get(record.person_id, Decimal("0"))
         try:
-            decision = scheme.combine(
-                application, [rules.evaluate(c) for c in scheme.claims(application, already_received=already)]
-            )
+            claims = tuple(scheme.claims(application, already_received=already))
+            decisions = memo.get(claims)
+            if decisions is None:  # a list repeats a handful of claims thousands of times: each is evaluated once
+                decisions = memo[claims] = [rules.evaluate(c) for c in claims]
+            decision = scheme.combine(application, decisions)
         except rules.RuleError as error:
             record.status, record.note = RowStatus.NOT_DUE, str(error)[:300]
             continue

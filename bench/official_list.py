@@ -244,7 +244,9 @@ def main():
         "seconds_median": {k: round_(v) for k, v in median.items()},
         "portal_without_xlsx_read": round_(median["portal"] - median["xlsx_read"]),
         "ratio_portal_to_bare_insert": round_(median["portal"] / median["bare_insert"]),
-        "ratio_portal_without_read_to_bare_insert": round_((median["portal"] - median["xlsx_read"]) / median["bare_insert"]),
+        "ratio_portal_without_read_to_bare_insert": round_(
+            (median["portal"] - median["xlsx_read"]) / median["bare_insert"]
+        ),
         "ratio_portal_to_rows_only": round_(median["portal"] / median["rows_only"]),
         "python_peak_bytes_per_row": {n: int(peak / n) for n, peak in memory.items()},
         "python_peak_mb": {n: round_(peak / 1048576) for n, peak in memory.items()},
