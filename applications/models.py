@@ -490,3 +490,4 @@ class ClaimKey(models.Model):
 
 
 from .catalogue import CompetitionEdition, CompetitionTrade  # noqa: E402, F401
+from .official_lists import OfficialList, OfficialListRow  # noqa: E402, F401

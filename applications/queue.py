@@ -21,7 +21,7 @@ from .workflow import State
 
 # What waits for each role by default.
 WAITING_FOR = {
-    Role.DISTRICT_REVIEWER: [State.SUBMITTED],
+    Role.DISTRICT_REVIEWER: [State.SUBMITTED, State.LIST_CHECK],
     Role.CITY_REVIEWER: [State.CITY_REVIEW],
     Role.CITY_APPROVER: [State.CITY_APPROVAL, State.AWAITING_NOTICE],
 }

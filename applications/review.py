@@ -23,6 +23,8 @@ DECISIONS = frozenset(
         Action.CITY_REJECT,
         Action.APPROVE,
         Action.APPROVAL_REJECT,
+        Action.LIST_CHECK_PASS,
+        Action.LIST_CHECK_REJECT,
     }
 )
 # States whose applications count against a §3 quota: approved by the city, whether or not the notice is over.

@@ -26,6 +26,8 @@ STAGE_OF = {
     Action.CITY_REJECT: Stage.CITY_REVIEW,
     Action.APPROVE: Stage.CITY_APPROVAL,
     Action.APPROVAL_REJECT: Stage.CITY_APPROVAL,
+    Action.LIST_CHECK_PASS: Stage.DISTRICT,
+    Action.LIST_CHECK_REJECT: Stage.DISTRICT,
 }
 
 # What the enterprise is told after each move (in its portal inbox and by e-mail).
@@ -44,6 +46,10 @@ MESSAGES = {
     Action.OPEN_NOTICE: _("申报 %(number)s 正在公示。"),
     Action.OBJECT: _("申报 %(number)s 在公示期间收到异议，退回市级复审。"),
     Action.CLOSE_NOTICE: _("申报 %(number)s 公示期满，已批准。"),
+    Action.CONFIRM: _("资助 %(number)s 已确认领取，等待区县核对。"),
+    Action.DECLINE: _("资助 %(number)s 已放弃领取。"),
+    Action.LIST_CHECK_PASS: _("资助 %(number)s 已通过区县核对，等待市级审批。"),
+    Action.LIST_CHECK_REJECT: _("资助 %(number)s 未通过区县核对：%(reason)s"),
 }
 
 

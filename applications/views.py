@@ -17,7 +17,7 @@ from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from huzhou_craftsman.accounts.uploads import CONTENT_TYPES
 
-from . import schemes, selectors, services
+from . import official_list_selectors, schemes, selectors, services
 from .claims import claim_clashes
 from .forms import ApprenticeFormSet, AttachmentForm, RosterUploadForm, WithdrawForm
 from .models import Application, MaterialRequirement
@@ -49,6 +49,9 @@ def enterprise_home(request):
             "applications": applications[:100],
             "open_rounds": selectors.open_rounds(),
             "notifications": organisation.notifications.select_related("application")[:10],
+            # 免申即享: awards from official lists waiting for confirmation, and what else the organisation could claim.
+            "offers": official_list_selectors.offers_for(organisation)[:50],
+            "claimable": official_list_selectors.claimable_for(organisation),
         },
     )
 

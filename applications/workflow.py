@@ -25,6 +25,9 @@ class State(models.TextChoices):
     RETURNED = "returned", _("退回补正")
     REJECTED = "rejected", _("未通过")
     WITHDRAWN = "withdrawn", _("已撤回")
+    # 免申即享 (applications.official_lists): an award offered from an official list, and its short review path.
+    OFFERED = "offered", _("待确认（免申即享）")
+    LIST_CHECK = "list_check", _("待区县核对（免申即享）")
 
 
 PUBLIC_NAMES = {
@@ -38,12 +41,15 @@ PUBLIC_NAMES = {
     State.RETURNED: _("被退回，请补正后重新提交"),
     State.REJECTED: _("未通过"),
     State.WITHDRAWN: _("已撤回"),
+    State.OFFERED: _("待确认资助：请核对信息并确认领取"),
+    State.LIST_CHECK: _("已确认，等待区县核对"),
 }
 
 # What the enterprise is expected to do next, by state (empty: nothing, wait for the bureau).
 NEXT_STEP = {
     State.DRAFT: _("补全信息和材料后提交申报"),
     State.RETURNED: _("按退回意见补正，在期限内重新提交"),
+    State.OFFERED: _("核对名单信息，确认领取（无需提交材料）"),
 }
 
 # States in which an application counts against the duplicate rule (same person, scheme and level).
@@ -56,6 +62,7 @@ ACTIVE_STATES = frozenset(
         State.PUBLIC_NOTICE,
         State.APPROVED,
         State.RETURNED,
+        State.LIST_CHECK,
     }
 )
 # States the enterprise may edit in.
@@ -77,6 +84,10 @@ class Action(models.TextChoices):
     OPEN_NOTICE = "open_notice", _("开始公示")
     OBJECT = "object", _("公示异议，退回复审")
     CLOSE_NOTICE = "close_notice", _("公示期满，批准")
+    CONFIRM = "confirm", _("确认领取（免申即享）")
+    DECLINE = "decline", _("放弃领取（免申即享）")
+    LIST_CHECK_PASS = "list_check_pass", _("区县核对通过")
+    LIST_CHECK_REJECT = "list_check_reject", _("区县核对不通过")
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,12 @@ TRANSITIONS = [
     _t(S.PUBLIC_NOTICE, Action.OBJECT, S.CITY_REVIEW, C, A, needs_reason=True),
     # Closing a notice is done by the periodic task (no user) or by the approver's button.
     _t(S.PUBLIC_NOTICE, Action.CLOSE_NOTICE, S.APPROVED, A),
+    # 免申即享: an offer from an official list is confirmed, not applied for; the district checks the documents the
+    # bureau already holds, then city approval and the notice as above (no merit review, no materials).
+    _t(S.OFFERED, Action.CONFIRM, S.LIST_CHECK, E),
+    _t(S.OFFERED, Action.DECLINE, S.WITHDRAWN, E),
+    _t(S.LIST_CHECK, Action.LIST_CHECK_PASS, S.CITY_APPROVAL, D),
+    _t(S.LIST_CHECK, Action.LIST_CHECK_REJECT, S.REJECTED, D, needs_reason=True),
 ]
 
 _TABLE = {(t.source, t.action): t for t in TRANSITIONS}

@@ -22,6 +22,7 @@ urlpatterns = [
     path("bank-accounts/<int:pk>/decide/", bank_views.bank_account_decide, name="bank-account-decide"),
     path("", include("applications.urls")),
     path("", include("applications.notice_urls")),
+    path("", include("applications.official_list_urls")),
     path("", include("subsidies.urls")),
     path("", include("subsidies.documents.urls")),
     path("", include("subsidies.finance_urls")),

@@ -1,8 +1,10 @@
 from django.urls import path
 
+from . import calculator_views
 from . import policy_views as views
 
 urlpatterns = [
+    path("policy/calculator/", calculator_views.policy_calculator, name="policy-calculator"),
     path("dashboard/", views.dashboard_page, name="dashboard"),
     path("dashboard/export.<str:file_format>", views.dashboard_export, name="dashboard-export"),
     path("studios/", views.studio_list, name="studio-list"),

@@ -23,6 +23,7 @@ from django.urls.converters import IntConverter
 from django.utils import timezone
 
 from applications.models import Application, Attachment, PublicNotice
+from applications.official_list_services import official_list_import
 from huzhou_craftsman.accounts.bank_services import bank_account_propose
 from huzhou_craftsman.accounts.models import AuditEvent, BankAccount, Organisation
 from huzhou_craftsman.accounts.roles import ROLE_HOME, Role
@@ -32,8 +33,9 @@ from subsidies.documents.models import Document, RegenerationJob
 from subsidies.models import PaymentBatch, Studio
 from tests.applications.conftest import craftsman_post, save_draft
 from tests.applications.test_notices import submitted
+from tests.applications.test_official_lists import TITLE_HEADER, title_row, xlsx
 from tests.conftest import login
-from tests.factories import PDF_BYTES, RoundFactory, make_award, make_resident_id, make_user, pdf_upload
+from tests.factories import PDF_BYTES, RoundFactory, make_award, make_resident_id, make_uscc, make_user, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +48,15 @@ SKIPPED_PREFIXES = tuple(
 )
 
 # Pages anyone may open without logging in (the two-factor middleware lets them through too).
-PUBLIC = {"accounts:login", "register", "notice-public", "notice-public-detail", "notice-archive", "document-verify"}
+PUBLIC = {
+    "accounts:login",
+    "register",
+    "notice-public",
+    "notice-public-detail",
+    "notice-archive",
+    "document-verify",
+    "policy-calculator",
+}
 # Unsafe requests a read-only auditor may still send (the middleware's list): to leave, to secure their account,
 # and to check an uploaded copy of a document against its hash, which changes nothing.
 AUDITOR_MAY_POST = {"accounts:logout", "accounts:login", "accounts:password-change", "accounts:2fa-setup",
@@ -66,11 +76,13 @@ PK_SOURCES = {
     "manage/documents/regenerate/": "job",
     "studios/": "studio",
     "bank-accounts/": "bank_account",
+    "official-lists/": "official_list",
+    "offers/": "offer",
 }
 # Other parameters, by name: the object (or literal) they take.
 PARAM_SOURCES = {"round_pk": "round", "requirement_pk": "requirement", "token": "token", "file_format": "csv",
-                 "year": "notice_year"}  # fmt: skip
-LITERALS = {"csv"}
+                 "year": "notice_year", "kind": "provincial_titles", "uscc": "unmatched_uscc"}  # fmt: skip
+LITERALS = {"csv", "provincial_titles"}
 
 # Where staff work: enterprise users must be refused (403) or shown nothing (404) there.
 STAFF_PREFIXES = ("review/", "finance/", "audit/", "manage/", "dashboard", "studios/")
@@ -99,6 +111,12 @@ EXPECTED = {
     "notice-archive": only(*ALL_ROLES),
     "document-verify": only(*ALL_ROLES),
     "enterprise-home": only(E),
+    "policy-calculator": only(*ALL_ROLES),
+    "official-list-index": only(CR, CA, AU, AD),
+    "official-list-detail": only(CR, CA, AU, AD),
+    "official-list-unmatched": only(CR, CA, AU, AD),
+    "official-list-letter": only(CR, CA, AU, AD),
+    "offer-detail": only(E),
     "round-list": only(E),
     "application-create": only(E),
     "roster-template": only(E),
@@ -252,8 +270,17 @@ def world(db):
         details={"account_type": "corporate", "account_name": organisation.name, "account_number": "6222021202041701419",
                  "bank_name": "工商银行湖州分行", "cnaps_code": "102336000015"},
     )  # fmt: skip
+    unmatched_uscc = make_uscc(9100)
+    official_list = official_list_import(
+        kind="provincial_titles", round=RoundFactory(scheme="craftsman_title"), document_number="浙人社发〔2026〕99号",
+        document_date=timezone.localdate(), by=users[CR],
+        upload=xlsx(TITLE_HEADER, [title_row(501, organisation), title_row(502, unmatched_uscc)]),
+    ).official_list  # fmt: skip
     return {
         "users": users,
+        "official_list": official_list.pk,
+        "offer": official_list.rows.get(offer__isnull=False).offer_id,
+        "unmatched_uscc": unmatched_uscc,
         "organisation": organisation.pk,
         "round": round.pk,
         "requirement": round.materials.get().pk,

@@ -11,7 +11,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 # Paths a logged-in user who still owes a second factor may reach.
-_TWO_FACTOR_OPEN_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/verify/", "/notices/", "/register/")
+_TWO_FACTOR_OPEN_PREFIXES = (
+    "/accounts/",
+    "/i18n/",
+    "/static/",
+    "/verify/",
+    "/notices/",
+    "/register/",
+    "/policy/calculator/",
+)
 # Unsafe requests a read-only role may still send (to leave, to change language, to secure their account).
 _READ_ONLY_ALLOWED = (
     "/accounts/logout/",

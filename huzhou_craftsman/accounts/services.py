@@ -119,6 +119,12 @@ def user_create(
     return user
 
 
+# Called with ``organisation=`` inside the registration's transaction. Apps that hold something for an organisation
+# before it registers (applications: rows of official lists, 免申即享) add a hook here at startup, since
+# ``accounts`` imports no other app.
+ORGANISATION_REGISTERED_HOOKS: list = []
+
+
 @transaction.atomic
 def organisation_register(*, organisation: Organisation, username: str, password: str, full_name: str, email: str,
                           request=None) -> User:  # fmt: skip
@@ -134,6 +140,8 @@ def organisation_register(*, organisation: Organisation, username: str, password
         action="organisation.register", actor=user, target=organisation, request=request, to_state="unverified"
     )
     organisation_initial_account_propose(organisation=organisation, by=user, request=request)
+    for hook in ORGANISATION_REGISTERED_HOOKS:
+        hook(organisation=organisation)
     return user
 
 

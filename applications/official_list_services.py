@@ -1,0 +1,418 @@
+"""Writes of 免申即享: importing an official list, matching its rows to people and organisations, turning them into
+offers, and the organisation's confirmation (or refusal) of an offer.
+
+An import is all or nothing: every row is checked first and every problem is reported at once. Importing the same
+list again adds nothing: the list is unique by its source document number, each row by its identity within it, and
+a second import waits for the first on the list's row lock (or its unique index) before it looks.
+"""
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huzhou_craftsman.accounts.bank_selectors import payee_account_for
+from huzhou_craftsman.accounts.bank_services import bank_account_propose
+from huzhou_craftsman.accounts.models import Organisation, User
+from huzhou_craftsman.accounts.roles import Role
+from huzhou_craftsman.accounts.services import audit_record
+from subsidies import rules
+
+from . import schemes
+from .claims import claim_keys_register
+from .models import Application, ApplicationVersion, ClaimKey, Notification, Person, Round
+from .official_list_rows import ListRow, check_rows, read_rows
+from .official_lists import KIND_SCHEMES, ListKind, OfficialList, OfficialListRow, RowStatus
+from .schemes.base import normalise_document_number
+from .transitions import application_transition, ensure_may_act
+from .workflow import Action, State
+
+# Who imports lists (and reads the unmatched rows): the city-level review, which holds the provincial and national
+# documents, and the administrator. Approvers do not import what they later approve.
+IMPORTERS = (Role.CITY_REVIEWER, Role.ADMINISTRATOR)
+VIEWERS = (Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.ADMINISTRATOR, Role.AUDITOR)
+HUZHOU_DIVISION = "3305"  # the first four digits of the registration authority's division code (USCC chars 3–6)
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    official_list: OfficialList
+    created: bool
+    rows_added: int
+    offered: int
+    unmatched: int
+
+
+# --- Import -----------------------------------------------------------------------------------------------------
+
+
+def list_problems(*, kind: str, round: Round, document_number: str, document_date) -> list[str]:
+    """What is wrong with a list's header data (kind, round, source document), before any row is read."""
+    problems = []
+    if kind not in ListKind.values:
+        return [_("未知的名单类别。")]
+    if round.scheme not in KIND_SCHEMES[ListKind(kind)]:
+        problems.append(
+            _("“%(kind)s”不能按“%(round)s”（%(scheme)s）计发，请选择对应类别的批次。")
+            % {"kind": ListKind(kind).label, "round": round.title, "scheme": round.get_scheme_display()}
+        )
+    if not normalise_document_number(document_number):
+        problems.append(_("请填写来源文件文号。"))
+    if document_date is None or document_date > timezone.localdate():
+        problems.append(_("来源文件日期不能晚于今天。"))
+    return problems
+
+
+def _people(rows: list[ListRow]) -> tuple[dict[str, Person], list[str]]:
+    """The Person of every resident ID of the rows, and the rows whose name differs from the one registered."""
+    names: dict[str, tuple[str, int]] = {}
+    errors = []
+    for row in rows:
+        if not row.resident_id:
+            continue
+        first = names.setdefault(row.resident_id, (row.name, row.row_number))
+        if first[0] != row.name:
+            errors.append(
+                _("第 %(row)s 行：同一身份证号在第 %(first)s 行的姓名不同。")
+                % {"row": row.row_number, "first": first[1]}
+            )
+    known = {
+        p.resident_id: p for p in Person.objects.filter(resident_id__in=list(names)).only("pk", "resident_id", "name")
+    }
+    for resident_id, (name, number) in names.items():
+        person = known.get(resident_id)
+        if person is not None and person.name != name:
+            errors.append(_("第 %(row)s 行：姓名与该身份证号已登记的姓名不一致，请核对名单。") % {"row": number})
+    return known, errors
+
+
+def official_list_import(
+    *, kind: str, round: Round, document_number: str, document_date, upload, by: User, request=None
+) -> ImportOutcome:
+    """Import an official list: check every row, then store the list, its rows and the offers they make, or nothing."""
+    if by.role not in IMPORTERS:
+        raise PermissionDenied(_("只有市级复审人员或系统管理员可以导入官方名单。"))
+    problems = list_problems(kind=kind, round=round, document_number=document_number, document_date=document_date)
+    if problems:
+        raise ValidationError(problems)
+    rows = check_rows(read_rows(upload, kind), kind=kind, scheme=round.scheme)
+    _known, errors = _people(rows)
+    if errors:
+        raise ValidationError(errors)
+    upload.seek(0)
+    digest = hashlib.sha256(upload.read()).hexdigest()
+    upload.seek(0)
+    return _store(kind=kind, round=round, document_number=document_number.strip(), document_date=document_date,
+                  upload=upload, digest=digest, rows=rows, by=by, request=request)  # fmt: skip
+
+
+@transaction.atomic
+def _store(*, kind, round, document_number, document_date, upload, digest, rows, by, request) -> ImportOutcome:
+    key = normalise_document_number(document_number)
+    official_list, created = _list_get_or_create(
+        kind=kind, round=round, document_number=document_number, document_key=key, document_date=document_date,
+        upload=upload, digest=digest, by=by,
+    )  # fmt: skip
+    if not created and (official_list.kind != kind or official_list.round_id != round.pk):
+        raise ValidationError(
+            _("文号“%(number)s”的名单已于 %(t)s 按“%(kind)s”导入，类别或计发批次不同，不能合并。")
+            % {"number": official_list.document_number, "kind": official_list.get_kind_display(),
+               "t": timezone.localtime(official_list.imported_at).strftime("%Y-%m-%d %H:%M")}
+        )  # fmt: skip
+    existing = set(official_list.rows.values_list("row_key", flat=True))
+    new = [row for row in rows if row.key not in existing]
+    people = _people_ensure(new)
+    organisations = {o.uscc: o for o in Organisation.objects.filter(uscc__in={r.uscc for r in new if r.uscc})}
+    records = [_record(official_list, row, people, organisations) for row in new]
+    offers = _make_offers(official_list, [r for r in records if r.organisation is not None], by=by)
+    OfficialListRow.objects.bulk_create(records, batch_size=BATCH)
+    _notify(offers)
+    unmatched = sum(1 for r in records if r.status in (RowStatus.UNREGISTERED, RowStatus.OUTSIDE_CITY))
+    audit_record(
+        action="official_list.import" if new else "official_list.reimport",
+        actor=by, target=official_list, request=request,
+        data={"document": document_number, "kind": kind, "rows": len(rows), "rows_added": len(new),
+              "offered": len(offers), "unmatched": unmatched, "sha256": digest},
+    )  # fmt: skip
+    return ImportOutcome(official_list, created, len(new), len(offers), unmatched)
+
+
+def _list_get_or_create(*, kind, round, document_number, document_key, document_date, upload, digest, by):
+    """The list of this source document, locked; created (with its file kept) if it is new.
+
+    Two imports of one document at once: the second one's insert waits on the unique index until the first
+    commits, then finds the first one's list and rows.
+    """
+    found = OfficialList.objects.select_for_update().filter(document_key=document_key).first()
+    if found is not None:
+        return found, False
+    official_list = OfficialList(
+        kind=kind, round=round, document_number=document_number, document_key=document_key,
+        document_date=document_date, original_name=(upload.name or "list.xlsx")[-255:], sha256=digest,
+        imported_by=by,
+    )  # fmt: skip
+    official_list.file.save("list.xlsx", upload, save=False)
+    try:
+        with transaction.atomic():
+            official_list.save()
+    except IntegrityError:
+        official_list.file.delete(save=False)  # the other import kept its own copy
+        return OfficialList.objects.select_for_update().get(document_key=document_key), False
+    return official_list, True
+
+
+def _people_ensure(rows: list[ListRow]) -> dict[str, Person]:
+    wanted = {row.resident_id: row.name for row in rows if row.resident_id}
+    Person.objects.bulk_create(
+        [Person(resident_id=rid, name=name) for rid, name in wanted.items()], ignore_conflicts=True, batch_size=BATCH
+    )
+    return {
+        p.resident_id: p for p in Person.objects.filter(resident_id__in=list(wanted)).only("pk", "resident_id", "name")
+    }
+
+
+def _record(official_list, row: ListRow, people, organisations) -> OfficialListRow:
+    organisation = organisations.get(row.uscc) if row.uscc else None
+    if organisation is not None:
+        status = RowStatus.OFFERED  # provisional: the offer decides
+    elif not row.uscc or row.uscc[2:6] != HUZHOU_DIVISION:
+        status = RowStatus.OUTSIDE_CITY
+    else:
+        status = RowStatus.UNREGISTERED
+    return OfficialListRow(
+        official_list=official_list, row_key=row.key, row_number=row.row_number, name=row.name,
+        resident_id=row.resident_id, uscc=row.uscc, organisation_name=row.organisation_name, level=row.level,
+        provincial_title=row.provincial_title, in_huzhou_basis=row.in_huzhou_basis, title_year=row.title_year,
+        trade_id=row.trade_id, role=row.role, studio_name=row.studio_name, status=status,
+        organisation=organisation, person=people.get(row.resident_id),
+    )  # fmt: skip
+
+
+# --- Offers -----------------------------------------------------------------------------------------------------
+
+
+def _details(official_list: OfficialList, row: OfficialListRow) -> dict:
+    """The application's details as its scheme reads them, from the row and the list's source document."""
+    source = {"official_list": official_list.pk, "document_number": official_list.document_number,
+              "document_date": official_list.document_date.isoformat()}  # fmt: skip
+    kind = official_list.kind
+    if kind == ListKind.PROVINCIAL_TITLES:
+        return {**source, "route": "direct", "provincial_title": row.provincial_title, "title_year": row.title_year,
+                "in_huzhou_basis": row.in_huzhou_basis}  # fmt: skip
+    if kind in (ListKind.COMPETITION_RESULTS, ListKind.NATIONAL_SQUAD):
+        trade = row.trade
+        return {**source, "trade": trade.pk, "level": row.level, "role": row.role, "team_members": [],
+                "competition_edition": trade.edition_id, "competition": trade.edition.competition,
+                "year": trade.edition.year}  # fmt: skip
+    return {**source, "level": row.level, "studio_name": row.studio_name}
+
+
+def _received_by_person(scheme, person_ids) -> dict[int, Decimal]:
+    """就高: what each person already holds in active awards of the scheme, in one query."""
+    if not person_ids or not scheme.counts_already_received():
+        return {}
+    totals = (
+        Application.objects.filter(person_id__in=person_ids, scheme=scheme.code, award__state="active")
+        .values("person_id").annotate(total=Sum("award__total"))
+    )  # fmt: skip
+    return {t["person_id"]: t["total"] for t in totals}
+
+
+def _allocate_ids(n: int) -> list[int]:
+    """Reserve ``n`` application ids from the table's sequence, so numbers are set in the one insert."""
+    if n == 0:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [Application._meta.db_table, n],
+        )
+        return [value for (value,) in cursor.fetchall()]
+
+
+def _make_offers(official_list: OfficialList, records: list[OfficialListRow], *, by: User) -> list[Application]:
+    """Turn matched rows into offers (state ``offered``); set each row's status and offer. Rows are saved by the
+    caller. The rules engine says what each is worth, counting what the person already holds (就高)."""
+    rnd = official_list.round
+    scheme = schemes.get(rnd.scheme)
+    if rnd.scheme == "competition":
+        from .catalogue import CompetitionTrade
+
+        trades = CompetitionTrade.objects.select_related("edition").in_bulk({r.trade_id for r in records})
+        for record in records:
+            record.trade = trades[record.trade_id]
+    received = _received_by_person(scheme, {r.person_id for r in records if r.person_id})
+    drafts, keys_seen, memo = [], set(), {}
+    for record in records:
+        application = Application(
+            round=rnd, organisation=record.organisation, district_id=record.organisation.district_id,
+            scheme=rnd.scheme, person=record.person, state=State.OFFERED, details=_details(official_list, record),
+            created_by=by,
+        )  # fmt: skip
+        application.level = scheme.effective_level(application)
+        already = received.get(record.person_id, Decimal("0"))
+        try:
+            claims = tuple(scheme.claims(application, already_received=already))
+            decisions = memo.get(claims)
+            if decisions is None:  # a list repeats a handful of claims thousands of times: each is evaluated once
+                decisions = memo[claims] = [rules.evaluate(c) for c in claims]
+            decision = scheme.combine(application, decisions)
+        except rules.RuleError as error:
+            record.status, record.note = RowStatus.NOT_DUE, str(error)[:300]
+            continue
+        if decision.total <= 0:
+            record.status, record.note = RowStatus.NOT_DUE, decision.basis[:300]
+            continue
+        application.estimate_total, application.estimate_basis = decision.total, decision.basis
+        if already:
+            application.estimate_basis += _("（已计入此前获得的同类资助 %(r)s 元，按就高不重复原则）") % {
+                "r": f"{already:,.2f}"
+            }
+        keys = [identity.key for identity in scheme.claim_identities(application)]
+        if keys_seen.intersection(keys):
+            record.status, record.note = RowStatus.CLAIMED, _("名单中已有同一申领事项的另一行。")
+            continue
+        keys_seen.update(keys)
+        drafts.append((record, application, keys))
+    taken = set(ClaimKey.objects.filter(key__in=list(keys_seen)).values_list("key", flat=True)) if keys_seen else set()
+    offers = []
+    for record, application, keys in drafts:
+        if taken.intersection(keys):
+            record.status, record.note = RowStatus.CLAIMED, _("该事项已在其他申报中申领或已获资助。")
+            continue
+        offers.append((record, application))
+    for (record, application), pk in zip(offers, _allocate_ids(len(offers)), strict=True):
+        application.pk = pk
+        application.number = f"HZGJ{rnd.year}{pk:06d}"
+        record.status, record.offer = RowStatus.OFFERED, application
+    Application.objects.bulk_create([a for _r, a in offers], batch_size=BATCH)
+    return [a for _r, a in offers]
+
+
+def _notify(offers: list[Application]) -> None:
+    """One message per organisation: how many awards wait for its confirmation."""
+    counts = defaultdict(int)
+    for offer in offers:
+        counts[offer.organisation_id] += 1
+    Notification.objects.bulk_create(
+        Notification(organisation_id=org, message=_("您有 %(n)s 项免申即享资助待确认，请在首页“待确认资助”中核对并确认。") % {"n": n})
+        for org, n in counts.items()
+    )  # fmt: skip
+
+
+@transaction.atomic
+def official_rows_match(*, organisation: Organisation, by: User | None = None, request=None) -> int:
+    """Offer an organisation what waits for it in lists imported before it registered; return how many offers."""
+    pending = list(
+        OfficialListRow.objects.filter(status=RowStatus.UNREGISTERED, uscc=organisation.uscc)
+        .select_related("official_list__round", "person").select_for_update(of=("self",))
+    )  # fmt: skip
+    if not pending:
+        return 0
+    made = []
+    by_list = defaultdict(list)
+    for row in pending:
+        row.organisation = organisation
+        by_list[row.official_list].append(row)
+    for official_list, rows in by_list.items():
+        made += _make_offers(official_list, rows, by=by or official_list.imported_by)
+    OfficialListRow.objects.bulk_update(pending, ["organisation", "status", "note", "offer"], batch_size=BATCH)
+    _notify(made)
+    audit_record(
+        action="official_list.match", actor=by, actor_name="" if by else "system", target=organisation,
+        request=request, data={"rows": len(pending), "offered": len(made)},
+    )  # fmt: skip
+    return len(made)
+
+
+def organisation_registered(*, organisation: Organisation, **_kwargs) -> None:
+    """Hook for ``accounts.services.ORGANISATION_REGISTERED_HOOKS``: a new organisation finds its offers at once."""
+    official_rows_match(organisation=organisation)
+
+
+# --- The organisation's answer ----------------------------------------------------------------------------------
+
+
+def _locked_offer(application: Application, by: User) -> Application:
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("person", "round").get(pk=application.pk)
+    )
+    ensure_may_act(by, application)
+    if by.role != Role.ENTERPRISE:
+        raise PermissionDenied(_("只有申报单位用户可以确认待确认资助。"))
+    if application.state != State.OFFERED:
+        raise ValidationError(_("这项资助当前状态为“%(state)s”，无需再确认。") % {"state": application.public_state})
+    return application
+
+
+def offer_problems(application: Application) -> list[str]:
+    """Everything that keeps an offer from being confirmed now (empty: it can be)."""
+    problems = []
+    if not application.organisation.is_verified:
+        problems.append(_("本单位尚未通过区县人力社保部门认定，认定后方可确认领取。"))
+    if application.person_id and application.definition.payee(application) == schemes.Payee.PERSON:
+        payee = payee_account_for(person_resident_id=application.person.resident_id)
+        if payee.verified is None and payee.pending is None:
+            problems.append(_("请填写领奖人本人的银行账户（须为本人姓名的个人账户或社会保障卡金融账户）。"))
+    return problems
+
+
+@transaction.atomic
+def offer_payee_account_propose(*, application: Application, details: dict, proof, by: User, request=None):
+    """Propose the person's own account (对私) for an offer: the only thing an offer asks of the organisation."""
+    application = _locked_offer(application, by)
+    if application.person_id is None or application.definition.payee(application) != schemes.Payee.PERSON:
+        raise ValidationError(_("这项资助拨付给单位，无需填写个人账户。"))
+    return bank_account_propose(
+        person_resident_id=application.person.resident_id, person_name=application.person.name, details=details,
+        proof=proof, by=by, reason=_("随免申即享资助 %(number)s 填写") % {"number": application.number},
+        request=request,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def offer_confirm(*, application: Application, by: User, request=None) -> Application:
+    """Confirm an offer: its claim is registered and it goes to the district's check (no materials, no scoring)."""
+    application = _locked_offer(application, by)
+    problems = offer_problems(application)
+    if problems:
+        raise ValidationError(problems)
+    if application.person_id is not None:
+        Person.objects.select_for_update().filter(pk=application.person_id).first()
+    received = Decimal("0")
+    if application.definition.counts_already_received() and application.person_id:
+        received = _received_by_person(application.definition, {application.person_id}).get(
+            application.person_id, received
+        )
+    decision = schemes.decide(application, already_received=received)
+    if decision.total <= 0:
+        raise ValidationError(_("按就高不重复原则，该人员已获得不低于此项的资助，本项无应发金额。"))
+    application.estimate_total = decision.total
+    claim_keys_register(application)
+    application.submitted_at = timezone.now()
+    application.version += 1
+    application.save(update_fields=["estimate_total", "submitted_at", "version"])
+    application_transition(application, Action.CONFIRM, by, request=request)
+    person = application.person
+    ApplicationVersion.objects.create(
+        application=application, number=application.version, submitted_by=by,
+        snapshot={"number": application.number, "scheme": application.scheme, "level": application.level,
+                  "details": application.details, "estimate_total": str(application.estimate_total),
+                  "estimate_basis": application.estimate_basis, "attachments": [], "apprentices": [],
+                  "person": {"name": person.name, "resident_id": person.resident_id} if person else None},
+    )  # fmt: skip
+    return application
+
+
+@transaction.atomic
+def offer_decline(*, application: Application, by: User, reason: str = "", request=None) -> Application:
+    """Decline an offer (the person has left, or does not want it); it can no longer be confirmed."""
+    application = _locked_offer(application, by)
+    return application_transition(application, Action.DECLINE, by, reason=reason, request=request)
