@@ -87,7 +87,6 @@ def main() -> None:
 
     database_create(BENCH_DB)
     logs = Path(tempfile.mkdtemp(prefix="submit-profile-"))
-    os.environ["ALLOWED_HOSTS"] = "127.0.0.1,localhost,testserver"
     django_setup(logs / "media")
     seed_volume(args.applications)
 
@@ -100,13 +99,13 @@ def main() -> None:
     tag = "profile-" + datetime.now().strftime("%Y%m%d%H%M%S")
     _, accounts = rush_prepare(args.drafts, tag)
     log(f"{len(accounts)} drafts ready; profiling")
-    clients = {}
+    # One client (one handler, its middleware loaded once, as in a gunicorn worker), signed in per request.
+    client = Client(HTTP_HOST="127.0.0.1")
 
     def client_for(session: str) -> Client:
-        if session not in clients:
-            clients[session] = Client()
-            clients[session].cookies["sessionid"] = session
-        return clients[session]
+        client.cookies.clear()
+        client.cookies["sessionid"] = session
+        return client
 
     page = [(a["session"], "get", f"/applications/{a['application']}/", None) for a in accounts]
     submit = [(a["session"], "post", f"/applications/{a['application']}/submit/", {}) for a in accounts]
@@ -126,7 +125,7 @@ def main() -> None:
         run("bare baseline insert (POST)", bare_post, client_for, expect=302),
     ]
     report(results, args)
-    log(f"written {args.output.relative_to(ROOT)}")
+    log(f"written {args.output}")
 
 
 def report(results: list[dict], args) -> None:
