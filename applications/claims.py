@@ -57,7 +57,8 @@ def claim_clashes(application: Application, identities: list[ClaimIdentity] | No
 def claim_keys_register(application: Application) -> None:
     """Record what a submitted application claims; refuse, listing every clash, if any is claimed elsewhere."""
     identities = application.definition.claim_identities(application)
-    ClaimKey.objects.filter(application=application).delete()
+    if application.version:  # keys are written only at a submission: a draft never submitted has none to replace
+        ClaimKey.objects.filter(application=application).delete()
     try:
         # The unique index decides; the clashes are looked up only when it refuses (one query less on every
         # submission of the deadline rush, issue 18). The caller's transaction rolls back what it wrote.

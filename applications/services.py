@@ -7,7 +7,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Sum, prefetch_related_objects
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -17,7 +17,7 @@ from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from subsidies import rules
 
-from . import schemes
+from . import schemes, selectors
 from .claims import claim_clashes, claim_keys_register
 from .models import (
     Application,
@@ -326,7 +326,7 @@ def _snapshot(application: Application) -> dict:
 def application_submit(*, application: Application, by: User, request=None) -> Application:
     """Submit a draft, or resubmit a returned application: all problems are reported at once."""
     # The deadline rush (issue 18, docs/performance/submit-profile.md): everything the checks, the estimate and the
-    # snapshot read comes with the locked row and three prefetches, once the double click's second POST is refused.
+    # snapshot read comes with the locked row and its prefetches, once the double click's second POST is refused.
     # ``of=("self",)`` locks the application's row only, as before (not its round, organisation or person).
     application = (
         Application.objects.select_for_update(of=("self",))
@@ -337,12 +337,7 @@ def application_submit(*, application: Application, by: User, request=None) -> A
     if application.state not in (State.DRAFT, State.RETURNED):
         # A second click or a second tab: the first submission already went through.
         raise ValidationError(_("这份申报已经提交，无需重复提交。"))
-    prefetch_related_objects(
-        [application],
-        Prefetch("attachments", queryset=Attachment.objects.select_related("requirement")),
-        "round__materials",
-        "apprentices__person",
-    )
+    selectors.application_prefetch(application, history=False)
     received = _received(application)  # once, for the estimate and the rules check alike
     _refresh_estimate(application, received=received)
     # Clashes are left to claim_keys_register, which refuses them with the same messages under the unique index.
