@@ -553,7 +553,7 @@ def main() -> None:
     report(data, args.output)
     if args.json:
         args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    log(f"written {args.output.relative_to(ROOT)}")
+    log(f"written {args.output}")
 
 
 if __name__ == "__main__":
