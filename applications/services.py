@@ -16,7 +16,7 @@ from huzhou_craftsman.accounts.services import audit_record
 from huzhou_craftsman.accounts.uploads import check_upload
 from subsidies import rules
 
-from . import schemes
+from . import schemes, selectors
 from .claims import claim_clashes, claim_keys_register
 from .models import (
     Application,
@@ -70,9 +70,13 @@ def _received(application: Application) -> Decimal:
     )
 
 
-def application_estimate(application: Application) -> tuple[Decimal, str]:
-    """Ask the rules engine what the application is worth now; return (total, basis)."""
-    received = _received(application)
+def application_estimate(application: Application, *, received: Decimal | None = None) -> tuple[Decimal, str]:
+    """Ask the rules engine what the application is worth now; return (total, basis).
+
+    ``received``: what ``_received`` answers, when the caller has asked already (the submission asks once).
+    """
+    if received is None:
+        received = _received(application)
     decision = schemes.decide(application, already_received=received)
     basis = decision.basis
     if received:
@@ -80,9 +84,9 @@ def application_estimate(application: Application) -> tuple[Decimal, str]:
     return decision.total, basis
 
 
-def _refresh_estimate(application: Application) -> None:
+def _refresh_estimate(application: Application, *, received: Decimal | None = None) -> None:
     try:
-        application.estimate_total, application.estimate_basis = application_estimate(application)
+        application.estimate_total, application.estimate_basis = application_estimate(application, received=received)
     except rules.RuleError as error:
         application.estimate_total, application.estimate_basis = None, str(error)
 
@@ -248,8 +252,14 @@ def payee_account_propose(*, application: Application, details: dict, proof, by:
 # --- Submission and the workflow -------------------------------------------------------------------------------
 
 
-def submission_problems(application: Application, *, at=None) -> list[str]:
-    """Return every reason the application cannot be submitted yet (empty: it can)."""
+def submission_problems(
+    application: Application, *, at=None, received: Decimal | None = None, clashes: bool = True
+) -> list[str]:
+    """Return every reason the application cannot be submitted yet (empty: it can).
+
+    ``received``: what ``_received`` answers, if the caller has it. ``clashes=False`` leaves out the claim clashes,
+    for the submission, whose ``claim_keys_register`` refuses them with the same messages.
+    """
     problems = []
     rnd = application.round
     if not application.organisation.is_verified:
@@ -270,12 +280,14 @@ def submission_problems(application: Application, *, at=None) -> list[str]:
         if payee.verified is None and payee.pending is None:
             problems.append(_("请填写领奖人本人的银行账户（须为本人姓名的个人账户或社会保障卡金融账户）。"))
     if not problems:
+        if received is None:
+            received = _received(application)
         try:
-            for claim in schemes.claims(application, already_received=_received(application)):
+            for claim in schemes.claims(application, already_received=received):
                 rules.evaluate(claim)
         except rules.RuleError as error:
             problems.append(str(error))
-    if not problems:
+    if not problems and clashes:
         # What is already claimed by a live application elsewhere: a warning on the draft, a refusal at submission.
         problems += claim_clashes(application)
     return problems
@@ -291,9 +303,11 @@ def _snapshot(application: Application) -> dict:
         "person": {"name": person.name, "resident_id": person.resident_id} if person else None,
         "estimate_total": str(application.estimate_total) if application.estimate_total is not None else None,
         "estimate_basis": application.estimate_basis,
+        # ``.all()`` and the filter here, so that the submission's prefetched rows serve (no query of its own).
         "attachments": [
             {"id": a.pk, "requirement": a.requirement.name, "name": a.original_name, "sha256": a.sha256}
-            for a in application.attachments.select_related("requirement").filter(replaced_at__isnull=True)
+            for a in application.attachments.all()
+            if a.replaced_at is None
         ],
         "apprentices": [
             {
@@ -308,7 +322,7 @@ def _snapshot(application: Application) -> dict:
                 "trained_months": a.trained_months,
                 "amount": str(a.amount),
             }
-            for a in application.apprentices.select_related("person")
+            for a in application.apprentices.all()
         ],
     }
 
@@ -316,25 +330,39 @@ def _snapshot(application: Application) -> dict:
 @transaction.atomic
 def application_submit(*, application: Application, by: User, request=None) -> Application:
     """Submit a draft, or resubmit a returned application: all problems are reported at once."""
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    # The deadline rush (issue 18, docs/performance/submit-profile.md): everything the checks, the estimate and the
+    # snapshot read comes with the locked row and its prefetches, once the double click's second POST is refused.
+    # ``of=("self",)`` locks the application's row only, as before (not its round, organisation or person).
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("round", "organisation", "person")
+        .get(pk=application.pk)
+    )
     ensure_may_act(by, application)
     if application.state not in (State.DRAFT, State.RETURNED):
         # A second click or a second tab: the first submission already went through.
         raise ValidationError(_("这份申报已经提交，无需重复提交。"))
-    _refresh_estimate(application)
-    problems = submission_problems(application)
+    selectors.application_prefetch(application, history=False)
+    received = _received(application)  # once, for the estimate and the rules check alike
+    _refresh_estimate(application, received=received)
+    # Clashes are left to claim_keys_register, which refuses them with the same messages under the unique index.
+    problems = submission_problems(application, received=received, clashes=False)
     if problems:
         raise ValidationError(problems)
     action = Action.SUBMIT if application.state == State.DRAFT else Action.RESUBMIT
     claim_keys_register(application)
     application.submitted_at = timezone.now()
     application.version += 1
-    application.save(update_fields=["submitted_at", "version", "estimate_total", "estimate_basis"])
-    application_transition(application, action, by, request=request)
+    # One UPDATE: the transition saves the submission's own fields with the new state.
+    application_transition(
+        application, action, by, request=request, update_fields=("submitted_at", "version", "estimate_total",
+                                                                 "estimate_basis")
+    )  # fmt: skip
     ApplicationVersion.objects.create(
         application=application, number=application.version, snapshot=_snapshot(application), submitted_by=by
     )
-    application.corrections.filter(resolved_at__isnull=True).update(resolved_at=timezone.now())
+    if action == Action.RESUBMIT:  # only a returned application has a correction request to close (never a draft)
+        application.corrections.filter(resolved_at__isnull=True).update(resolved_at=application.submitted_at)
     return application
 
 

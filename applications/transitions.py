@@ -75,11 +75,18 @@ def _ensure_separation_of_duties(application: Application, stage: Stage, by: Use
 
 
 def application_transition(
-    application: Application, action: Action, by: User | None, *, reason: str = "", request=None
+    application: Application,
+    action: Action,
+    by: User | None,
+    *,
+    reason: str = "",
+    request=None,
+    update_fields: tuple[str, ...] = (),
 ) -> Application:
     """Apply one row of the workflow table to an application the caller has locked (select_for_update).
 
-    ``by=None`` is the portal itself (the periodic task that closes a notice).
+    ``by=None`` is the portal itself (the periodic task that closes a notice). ``update_fields``: fields the caller
+    has changed on the locked row, saved in the same UPDATE as the new state (the submission's version and time).
     """
     transition = workflow.find(application.state, action)
     if transition is None:
@@ -98,7 +105,7 @@ def application_transition(
         raise ValidationError(_("“%(action)s”必须填写理由。") % {"action": Action(action).label})
     previous = application.state
     application.state = transition.target
-    application.save(update_fields=["state", "updated_at"])
+    application.save(update_fields=["state", "updated_at", *update_fields])
     if application.state not in workflow.ACTIVE_STATES and previous in workflow.ACTIVE_STATES:
         claim_keys_release(application)  # withdrawn or rejected: what it claimed may be claimed again
     if stage is not None:

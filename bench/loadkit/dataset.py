@@ -70,7 +70,7 @@ def seed_volume(applications: int, organisations: int = 2000) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from applications.models import Application, Person, Round
+    from applications.models import Application, ClaimKey, Person, Round
     from huzhou_craftsman.accounts.models import BankAccount, District, Organisation, User
     from huzhou_craftsman.accounts.roles import Role
     from subsidies.models import Award, Instalment
@@ -149,10 +149,16 @@ def seed_volume(applications: int, organisations: int = 2000) -> None:
                 details={**details, "occupation": "数控车工", "years_in_huzhou": 8} if has_person else dict(details),
                 estimate_total=Decimal(total), estimate_basis="基准数据",
                 approved_total=Decimal(total) if state == "approved" else None,
-                dedup_key=f"bench:{i}", version=0 if state == "draft" else 1, created_by=users[i % organisations],
+                version=0 if state == "draft" else 1, created_by=users[i % organisations],
                 created_at=(submitted or now) - timedelta(days=1), submitted_at=submitted,
             ))  # fmt: skip
         apps = Application.objects.bulk_create(rows, batch_size=5000)
+        # What every live or approved application claims (the unique index the submissions check against); the
+        # keys' shape does not matter to the benchmark, the table's size does.
+        ClaimKey.objects.bulk_create(
+            [ClaimKey(key=f"bench:{i}", application=a, person_resident_id=a.person.resident_id if a.person else "")
+             for i, a in enumerate(apps) if a.state not in ("draft", "rejected", "withdrawn")], batch_size=10000,
+        )  # fmt: skip
         log("applications written; awards and instalments next")
         approved = [a for a in apps if a.state == "approved"]
         awards = Award.objects.bulk_create(

@@ -2,7 +2,10 @@
 submits it with a double click — two POSTs at the same moment — then leaves.
 
 RUSH_ACCOUNTS names a JSON file of {"session": <session key>, "application": <pk>}, one per user; every request's
-name, response time (ms), status and error are written to RUSH_RESULTS when locust quits.
+name, start (epoch seconds), response time (ms), status and error are written to RUSH_RESULTS when locust quits.
+
+RUSH_MODE=bare runs the same users through the bare baseline instead (bench/loadkit/urls.py ``bare_submit``): open
+its form page, then post the form twice at the same moment; each POST inserts a row and an audit row.
 """
 
 import json
@@ -18,12 +21,15 @@ with open(os.environ["RUSH_ACCOUNTS"], encoding="utf-8") as accounts_file:
 ACCOUNTS = iter(ALL_ACCOUNTS)
 FINISHED = []
 REQUESTS = []
+BARE = os.environ.get("RUSH_MODE") == "bare"
 
 
 @events.request.add_listener
-def record(request_type, name, response_time, response_length, response=None, exception=None, **kwargs):
+def record(request_type, name, response_time, response_length, response=None, exception=None, start_time=None, **kw):
     status = getattr(response, "status_code", None)
-    REQUESTS.append({"name": name, "ms": response_time, "status": status, "error": str(exception or "")})
+    REQUESTS.append(
+        {"name": name, "start": start_time, "ms": response_time, "status": status, "error": str(exception or "")}
+    )
 
 
 @events.quitting.add_listener
@@ -33,6 +39,10 @@ def write_results(environment, **kwargs):
 
 
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# A new connection per request, as wrk in bench/portal_load.py: with keep-alive, gunicorn's gthread workers, busy
+# under a thousand users, close idle connections at the very moment a POST arrives on them (seen as "HTTP 0", a
+# failure of the load generator that would count as a lost click).
+CLOSE = {"Connection": "close"}
 
 
 class Submitter(HttpUser):
@@ -47,23 +57,29 @@ class Submitter(HttpUser):
 
     @task
     def submit(self):
-        with self.client.get(f"/applications/{self.application}/", name="申报详情", catch_response=True) as page:
+        page_path = "/bench/bare-submit/" if BARE else f"/applications/{self.application}/"
+        with self.client.get(page_path, name="申报详情", headers=CLOSE, catch_response=True) as page:
             match = TOKEN.search(page.text)
             if page.status_code != 200 or match is None or "提交申报" not in page.text:
                 page.failure(f"no submit form ({page.status_code})")
                 raise StopUser()
         token = match.group(1)
+        if BARE:
+            post_path, data = page_path, {"reference": str(self.application), "note": os.environ["RUSH_TAG"]}
+        else:
+            post_path, data = f"/applications/{self.application}/submit/", {}
 
         def post():
             with self.client.post(
-                f"/applications/{self.application}/submit/",
-                data={"csrfmiddlewaretoken": token},
+                post_path,
+                data={"csrfmiddlewaretoken": token, **data},
                 name="提交申报",
+                headers=CLOSE,
                 allow_redirects=False,
                 catch_response=True,
             ) as response:
                 if response.status_code != 302:
-                    response.failure(f"HTTP {response.status_code}")
+                    response.failure(f"HTTP {response.status_code} {response.error or ''}".strip())
 
         gevent.joinall([gevent.spawn(post), gevent.spawn(post)])
         FINISHED.append(self.application)

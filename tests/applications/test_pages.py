@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from applications import services
 from applications.models import Application
 from huzhou_craftsman.accounts.roles import Role
 from tests.applications.conftest import craftsman_post, save_draft
@@ -151,3 +152,23 @@ def test_a_returned_application_is_edited_in_the_browser_way_with_locked_fields_
     assert response.status_code == 302
     application.refresh_from_db()
     assert application.details["achievements"] == "新业绩" and application.details["occupation"] == "数控车工"
+
+
+def test_a_draft_page_asks_only_for_what_a_draft_can_have(owner_client, enterprise_user, ready_application):
+    # The deadline rush (issue 18) opens thousands of drafts: no query for versions or correction requests (a draft
+    # has none before its first submission) nor for apprentices (not a roster scheme), yet the page shows them.
+    application = ready_application
+    owner_client.get(reverse("application-detail", args=[application.pk]))  # the session's first stamp is written
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = owner_client.get(reverse("application-detail", args=[application.pk]))
+    assert response.status_code == 200 and "提交申报" in response.content.decode()
+    tables = " ".join(q["sql"] for q in captured.captured_queries)
+    assert "applications_applicationversion" not in tables and "applications_correctionrequest" not in tables
+    assert "applications_apprentice" not in tables
+    # once submitted, its version history is on the page
+    services.application_submit(application=application, by=enterprise_user)
+    response = owner_client.get(reverse("application-detail", args=[application.pk]))
+    assert response.context["application"].versions.all()[0].number == 1

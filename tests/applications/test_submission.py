@@ -5,12 +5,13 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
 from applications import services
-from applications.models import Application, ApplicationVersion
+from applications.models import Application, ApplicationVersion, ClaimKey, Notification
 from applications.transitions import application_transition
 from huzhou_craftsman.accounts.models import AuditEvent
 from huzhou_craftsman.accounts.roles import Role
@@ -194,3 +195,63 @@ def test_a_double_click_submits_once(reference_data):
         thread.join()
     assert outcomes.count("ok") == 1
     assert ApplicationVersion.objects.filter(application=draft).count() == 1
+
+
+def test_the_submission_is_emailed_once_after_it_commits_and_a_second_click_sends_nothing(
+    ready_application, enterprise_user, django_capture_on_commit_callbacks
+):
+    # given an enterprise user with an e-mail address
+    enterprise_user.email = "hr@example.cn"
+    enterprise_user.save()
+    mail.outbox.clear()
+    # when the application is submitted, then submitted again (a double click), each in its own transaction
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.application_submit(application=ready_application, by=enterprise_user)
+    # then the e-mail goes out only once the submission has committed (an on-commit callback), exactly once
+    assert len(callbacks) == 1 and len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["hr@example.cn"] and "已提交" in mail.outbox[0].body
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(ValidationError):
+        services.application_submit(application=ready_application, by=enterprise_user)
+    assert callbacks == [] and len(mail.outbox) == 1
+    notification = Notification.objects.get(application=ready_application)
+    assert notification.emailed_at is not None
+
+
+def test_a_refused_submission_writes_nothing_and_sends_nothing(
+    ready_application, enterprise_user, django_capture_on_commit_callbacks
+):
+    enterprise_user.email = "hr@example.cn"
+    enterprise_user.save()
+    services.application_submit(application=ready_application, by=enterprise_user)
+    again = save_draft(enterprise_user, RoundFactory(), craftsman_post())
+    attach_required(again, enterprise_user)
+    mail.outbox.clear()
+    # the same claim: refused by the unique index (the clash is looked up only then), with every guarantee kept
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(ValidationError) as error:
+        services.application_submit(application=again, by=enterprise_user)
+    assert any("不能重复申报" in m for m in error.value.messages)
+    assert callbacks == [] and mail.outbox == []
+    assert not Notification.objects.filter(application=again).exists()
+    assert not ClaimKey.objects.filter(application=again).exists()
+    assert not AuditEvent.objects.filter(action="application.submit", target_id=str(again.pk)).exists()
+    assert not ApplicationVersion.objects.filter(application=again).exists()
+
+
+def test_submission_query_count_is_pinned(ready_application, enterprise_user, django_assert_num_queries):
+    # The deadline rush (issue 18): one locked read with its joins, two prefetches (no roster), one sum of awards, the
+    # claim keys (an insert under a savepoint: 3), one UPDATE, the audit event, the notification, the version;
+    # plus the savepoint of the service's own atomic block inside the test's transaction. More is a regression.
+    with django_assert_num_queries(13):
+        services.application_submit(application=ready_application, by=enterprise_user)
+    version = ApplicationVersion.objects.get(application=ready_application)
+    assert [a["requirement"] for a in version.snapshot["attachments"]] == ["推荐表"]
+
+
+def test_the_snapshot_keeps_only_the_current_attachments(ready_application, enterprise_user):
+    requirement = ready_application.round.materials.get()
+    services.attachment_add(application=ready_application, requirement=requirement, upload=pdf_upload("新版.pdf"),
+                            by=enterprise_user)  # fmt: skip
+    services.application_submit(application=ready_application, by=enterprise_user)
+    snapshot = ApplicationVersion.objects.get(application=ready_application).snapshot
+    assert [a["name"] for a in snapshot["attachments"]] == ["新版.pdf"]
+    assert snapshot["person"]["name"] == "王建华" and snapshot["apprentices"] == []
