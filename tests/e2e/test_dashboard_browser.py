@@ -28,4 +28,4 @@ def test_dashboard_shows_and_exports_the_numbers(new_page, shot, tmp_path, role)
     download_info.value.save_as(target)
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     assert ["湖州大工匠", "1", "50", "2.0%"] in rows
-    assert any(row[:2] == ["湖州工匠遴选资助", "210000.00"] for row in rows)
+    assert any(row[:2] == ["湖州工匠遴选资助（第3条）", "210000.00"] for row in rows)
