@@ -6,6 +6,7 @@ Imported by ``applications.models`` so that Django registers these models.
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # The rules engine's competition codes (RULES.md §4), with the names staff and applicants read.
@@ -31,6 +32,14 @@ class CompetitionEdition(models.Model):
         verbose_name_plural = _("赛事目录")
 
     def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The edition as the bureau named it; on an English page the competition and year (the bureau's names are
+        Chinese data, the competition kinds have English names)."""
+        if (get_language() or "").startswith("en"):
+            return f"{self.get_competition_display()} {self.year}"
         return self.name
 
 
@@ -50,4 +59,4 @@ class CompetitionTrade(models.Model):
         constraints = [models.UniqueConstraint(fields=["edition", "name"], name="one_trade_name_per_edition")]
 
     def __str__(self):
-        return f"{self.edition.name} · {self.name}"
+        return f"{self.edition.display_name} · {self.name}"

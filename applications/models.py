@@ -184,6 +184,11 @@ class Application(models.Model):
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, null=True, blank=True, related_name="applications", verbose_name=_("人员")
     )
+    # The name as the enterprise entered it. An ID number registered under another name is not refused (that would
+    # tell the enterprise the number is registered, and under which name): the enterprise keeps seeing what it
+    # entered, and reviewers see both names with a warning.
+    entered_name = models.CharField(_("填报姓名"), max_length=50, blank=True)
+    entered_mobile = models.CharField(_("填报手机号码"), max_length=11, blank=True)
     state = models.CharField(_("状态"), max_length=20, choices=State.choices, default=State.DRAFT)
     details = models.JSONField(_("申报内容"), default=dict, blank=True)
     estimate_total = models.DecimalField(_("测算金额（元）"), **MONEY, null=True, blank=True)
@@ -231,6 +236,16 @@ class Application(models.Model):
         from .schemes import registry
 
         return registry.get(self.scheme)
+
+    @property
+    def person_display_name(self) -> str:
+        """The person's name as the enterprise entered it (never the registered name of a number it typed)."""
+        return self.entered_name or (self.person.name if self.person_id else "")
+
+    @property
+    def person_name_differs(self) -> bool:
+        """The entered name is not the name the ID number is registered under (reviewers are warned)."""
+        return bool(self.person_id and self.entered_name and self.entered_name != self.person.name)
 
     @property
     def public_state(self) -> str:
@@ -296,6 +311,7 @@ class Apprentice(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="apprentices")
     row_number = models.PositiveIntegerField(_("序号"))
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="apprenticeships", verbose_name=_("学徒"))
+    entered_name = models.CharField(_("填报姓名"), max_length=50, blank=True)  # see Application.entered_name
     occupation = models.CharField(_("培训工种"), max_length=100)
     contract_months = models.PositiveSmallIntegerField(_("劳动合同期限（月）"))
     filed_months = models.PositiveSmallIntegerField(_("备案培训期限（月）"))
@@ -318,6 +334,14 @@ class Apprentice(models.Model):
 
     def __str__(self):
         return f"{self.application_id}#{self.row_number}"
+
+    @property
+    def display_name(self) -> str:
+        return self.entered_name or self.person.name
+
+    @property
+    def name_differs(self) -> bool:
+        return bool(self.entered_name and self.entered_name != self.person.name)
 
 
 class ApplicationVersion(models.Model):

@@ -76,6 +76,17 @@ QUEUE_COLUMNS = (
 )  # fmt: skip
 
 
+def level_choices() -> list[tuple[str, str]]:
+    """Every scheme's levels, named "级别（类别）" so a level shared by two schemes is still clear."""
+    from .schemes import registry
+
+    seen: dict[str, str] = {}
+    for scheme in registry.SCHEMES.values():
+        for code, label in scheme.level_choices():
+            seen.setdefault(code, f"{label}（{scheme.label}）")
+    return list(seen.items())
+
+
 class QueueFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("搜索"), method="search", help_text=_("编号、单位、姓名、身份证号或其后4位"))
     # distinct=False: filtering on the row's own column never repeats a row, and DISTINCT would make PostgreSQL
@@ -83,7 +94,7 @@ class QueueFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(label=_("状态"), choices=State.choices, distinct=False)
     round = django_filters.ModelChoiceFilter(label=_("批次"), queryset=Round.objects.only("id", "title"))
     scheme = django_filters.ChoiceFilter(label=_("类别"), choices=scheme_choices)
-    level = django_filters.CharFilter(label=_("级别代码"))
+    level = django_filters.ChoiceFilter(label=_("级别"), choices=level_choices)
     district = django_filters.ModelChoiceFilter(label=_("区县"), queryset=District.objects.all())
     submitted_from = django_filters.DateFilter(
         label=_("提交起"),

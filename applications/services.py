@@ -35,13 +35,15 @@ from .workflow import Action, State
 
 
 def person_get_or_create(*, name: str, resident_id: str, mobile: str = "") -> Person:
-    """Return the one Person of this ID number, creating it; a different name on the same number is refused."""
+    """Return the one Person of this ID number, creating it with this name.
+
+    A number already registered under another name is not refused: the answer must be the same whether the number
+    is registered or not, or an enterprise could learn who is registered. The caller keeps the entered name on its
+    own row and reviewers see the difference. The registered record changes only when the name matches.
+    """
     resident_id = resident_id.upper()
     person, created = Person.objects.get_or_create(resident_id=resident_id, defaults={"name": name, "mobile": mobile})
-    if not created and person.name != name:
-        # Never reveal the registered name: the caller may not be entitled to it.
-        raise ValidationError({"person_name": _("姓名与该身份证号已登记的姓名不一致，请核对身份证。")})
-    if not created and mobile and person.mobile != mobile:
+    if not created and person.name == name and mobile and person.mobile != mobile:
         person.mobile = mobile
         person.save(update_fields=["mobile"])
     return person
@@ -132,8 +134,10 @@ def application_save_draft(
         new_details = _only_open_fields(application, new_details, cleaned)
     if application.definition.has_person:
         if cleaned.get("person_resident_id") and cleaned.get("person_name"):
+            application.entered_name = cleaned["person_name"].strip()
+            application.entered_mobile = cleaned.get("person_mobile") or ""
             application.person = person_get_or_create(
-                name=cleaned["person_name"].strip(),
+                name=application.entered_name,
                 resident_id=cleaned["person_resident_id"],
                 mobile=cleaned.get("person_mobile") or "",
             )
@@ -300,7 +304,9 @@ def _snapshot(application: Application) -> dict:
         "scheme": application.scheme,
         "level": application.level,
         "details": application.details,
-        "person": {"name": person.name, "resident_id": person.resident_id} if person else None,
+        "person": {"name": person.name, "entered_name": application.entered_name, "resident_id": person.resident_id}
+        if person
+        else None,
         "estimate_total": str(application.estimate_total) if application.estimate_total is not None else None,
         "estimate_basis": application.estimate_basis,
         # ``.all()`` and the filter here, so that the submission's prefetched rows serve (no query of its own).
@@ -313,6 +319,7 @@ def _snapshot(application: Application) -> dict:
             {
                 "row": a.row_number,
                 "name": a.person.name,
+                "entered_name": a.entered_name,
                 "resident_id": a.person.resident_id,
                 "occupation": a.occupation,
                 "contract_months": a.contract_months,
@@ -405,11 +412,7 @@ def roster_replace(*, application: Application, rows: list, by: User, request=No
             raise ValidationError(_("退回补正时只能修改退回意见中列出的内容。"))
     errors, apprentices = [], []
     for row in rows:
-        try:
-            person = person_get_or_create(name=row.name, resident_id=row.resident_id)
-        except ValidationError:
-            errors.append(_("第 %(row)s 行：姓名与该身份证号已登记的姓名不一致。") % {"row": row.row_number})
-            continue
+        person = person_get_or_create(name=row.name, resident_id=row.resident_id)
         try:
             decision = rules.evaluate(
                 scheme.claim_for(
@@ -427,6 +430,7 @@ def roster_replace(*, application: Application, rows: list, by: User, request=No
                 application=application,
                 row_number=row.row_number,
                 person=person,
+                entered_name=row.name,
                 occupation=row.occupation,
                 contract_months=row.contract_months,
                 filed_months=row.filed_months,

@@ -65,7 +65,11 @@ def _person_initial(application: Application) -> dict:
     person = application.person
     if person is None:
         return {}
-    return {"person_name": person.name, "person_resident_id": person.resident_id, "person_mobile": person.mobile}
+    return {
+        "person_name": application.person_display_name,
+        "person_resident_id": person.resident_id,
+        "person_mobile": application.entered_mobile if application.entered_name else person.mobile,
+    }
 
 
 def _scheme_form(round, *, application=None, correction=None, data=None):
@@ -313,7 +317,7 @@ def roster_edit(request, pk):
     else:
         initial = [
             {
-                "name": a.person.name,
+                "name": a.display_name,
                 "resident_id": a.person.resident_id,
                 "occupation": a.occupation,
                 "contract_months": a.contract_months,

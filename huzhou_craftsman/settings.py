@@ -191,6 +191,8 @@ if PRODUCTION and not (PAYER_ACCOUNT_NUMBER and PAYER_ACCOUNT_NAME and PAYER_BAN
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# An empty filter choice means "any" (never Django's "---------").
+FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 
 # --- E-mail -----------------------------------------------------------------------------------------------------
 if "EMAIL_URL" in env:

@@ -121,7 +121,7 @@ class BudgetLine:
     @property
     def scope(self) -> str:
         label = scheme_label(self.scheme)
-        return f"{self.district.name} {label}" if self.district else label
+        return f"{self.district.display_name} {label}" if self.district else label
 
     @property
     def amount(self) -> Decimal | None:

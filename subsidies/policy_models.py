@@ -105,16 +105,24 @@ class PolicyFigure(models.Model):
     """A figure the portal cannot know (e.g. people trained under §2), entered by an administrator with its source."""
 
     class Indicator(models.TextChoices):
+        # 总体目标 and §11 are stock figures (the dashboard shows the latest year); §1 and §2 are yearly flows (the
+        # dashboard adds the years of its window); §4 is per year.
+        SKILLED = "overall_skilled", _("总体目标 全市技能人才总量（人）")
+        HIGH_SKILLED = "overall_high_skilled", _("总体目标 其中高技能人才（人）")
+        EMPLOYED = "overall_employed", _("总体目标 全市就业人员（人）")
+        TECHNICIAN_COLLEGE = "s11_technician_college", _("§11 万人技师学院（所）")
         EMERGING_INDUSTRY_TRAINED = "s1_emerging", _("§1 四大战略性新兴产业培养技能人才（人）")
         TRADITIONAL_INDUSTRY_TRAINED = "s1_traditional", _("§1 两大传统产业培养技能人才（人）")
         RURAL_TALENT = "s2_rural", _("§2 乡村人才培训（人次）")
-        YOUTH_ENTREPRENEURSHIP = "s2_youth", _("§2 青年创业培训（人）")
-        SERVICE_INDUSTRY = "s2_service", _("§2 服务业技能培训（人）")
-        KEY_GROUPS = "s2_key_groups", _("§2 重点群体培训（人）")
+        YOUTH_ENTREPRENEURSHIP = "s2_youth", _("§2 青年创业培训（人次）")
+        SERVICE_INDUSTRY = "s2_service", _("§2 服务业技能培训（人次）")
+        KEY_GROUPS = "s2_key_groups", _("§2 重点群体培训（人次）")
         CITY_COMPETITIONS = "s4_city_competitions", _("§4 市级技能竞赛（场/年）")
 
     indicator = models.CharField(_("指标"), max_length=32, choices=Indicator)
-    year = models.PositiveSmallIntegerField(_("年度"))
+    year = models.PositiveSmallIntegerField(
+        _("年度"), help_text=_("§1、§2 录当年新增数（2021 年只录 2021-10-20 以后）；总体目标和万人技师学院录年末数。")
+    )
     value = models.PositiveIntegerField(_("数值"))
     source = models.CharField(_("来源"), max_length=300)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

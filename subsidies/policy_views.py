@@ -19,37 +19,70 @@ from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from huzhou_craftsman.exports import csv_writer, xlsx_append
 
-from . import dashboard, studios
+from . import dashboard, dashboard_window, evaluation, studios
 from .models import Studio, StudioReview
+
+
+def _window(request):
+    return dashboard_window.window_for(request.GET.get("window"))
 
 
 @permission_required("accounts.view_dashboard")
 def dashboard_page(request):
-    return render(request, "policy/dashboard.html", {"tables": dashboard.build()})
+    window = _window(request)
+    return render(
+        request,
+        "policy/dashboard.html",
+        {
+            "tables": dashboard.build(window),
+            "window": window,
+            "windows": dashboard_window.windows(),
+            "policy_end": dashboard_window.POLICY_END,
+        },
+    )
 
 
 @permission_required("accounts.view_dashboard")
 def dashboard_export(request, file_format):
-    tables = dashboard.build()
-    audit_record(action="dashboard.export", actor=request.user, request=request, data={"format": file_format})
+    window = _window(request)
+    tables = [evaluation.evaluation_table(window), *dashboard.build(window)]
+    audit_record(
+        action="dashboard.export", actor=request.user, request=request,
+        data={"format": file_format, "window": window.key},
+    )  # fmt: skip
+    name = f"huzhou-craftsman-{window.key}"
+    about = [
+        [_("湖州工匠培育工程 政策执行情况")],
+        [_("统计区间"), window.label],
+        [_("导出时间"), f"{timezone.localtime():%Y-%m-%d %H:%M}"],
+        [_("导出人"), request.user.get_full_name() or request.user.username],
+        [_("口径"), _("申报按提交时间、批准与资金按批准时间计入区间（北京时间）；金额单位为元；标注“人工录入”的数字由管理员按来源录入。")],
+    ]  # fmt: skip
     if file_format == "xlsx":
         from openpyxl import Workbook
 
         workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(_("说明"))
+        for row in about:
+            xlsx_append(sheet, row)
         for table in tables:
             sheet = workbook.create_sheet(table.key)
             xlsx_append(sheet, [table.title])
             xlsx_append(sheet, table.columns)
             for row in table.rows:
                 xlsx_append(sheet, row)
+            if table.note:
+                xlsx_append(sheet, [table.note])
         target = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
         workbook.save(target)
         target.seek(0)
-        return FileResponse(target, as_attachment=True, filename="dashboard.xlsx")
+        return FileResponse(target, as_attachment=True, filename=f"{name}.xlsx")
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="dashboard.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response.write("\ufeff")
     writer = csv_writer(response)
+    writer.writerows(about)
+    writer.writerow([])
     for table in tables:
         writer.writerow([table.title])
         writer.writerow(table.columns)

@@ -29,7 +29,7 @@ def trade_choices() -> list:
         .select_related("edition")
         .order_by("-edition__year", "edition__name", "name")
     ):
-        groups.setdefault(trade.edition.name, []).append((trade.pk, trade.name))
+        groups.setdefault(trade.edition.display_name, []).append((trade.pk, trade.name))
     return [("", gettext_lazy("请选择")), *groups.items()]
 
 
@@ -107,7 +107,7 @@ class Competition(SchemeDefinition):
     def display_value(self, application, name, form_field, value):
         if name == "trade":
             trade = CompetitionTrade.objects.filter(pk=value).select_related("edition").first()
-            return f"{trade.edition.name} · {trade.name}" if trade else _("（赛事目录中已无此项）")
+            return f"{trade.edition.display_name} · {trade.name}" if trade else _("（赛事目录中已无此项）")
         return super().display_value(application, name, form_field, value)
 
     def claims(self, application, *, already_received=None):

@@ -105,6 +105,10 @@ class OrganisationRegistrationForm(forms.ModelForm):
             "uscc": {"unique": _("该统一社会信用代码已注册。如需为本单位增加账号，请联系所属区县人力社保部门。")}
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].empty_label = _("请选择")
+
     def clean_username(self):
         from .models import User
 

@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import identifiers
@@ -24,7 +25,12 @@ class District(models.Model):
         verbose_name_plural = _("区县")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the user's language (the seeded districts' English names are in the .po)."""
+        return gettext(self.name)
 
 
 class Organisation(models.Model):

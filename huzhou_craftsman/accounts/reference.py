@@ -1,13 +1,20 @@
-"""Reference data every database holds: Huzhou's districts. Seeded by a migration; safe to re-apply."""
+"""Reference data every database holds: Huzhou's districts. Seeded by a migration; safe to re-apply.
+
+The names are stored in Chinese; ``District.display_name`` shows them through gettext (English names in the .po:
+Wuxing District, Nanxun District, Deqing County, Changxing County, Anji County, South Taihu New Area, City level).
+A district the bureau adds later shows its stored name until the .po has it.
+"""
+
+from django.utils.translation import gettext_noop
 
 DISTRICTS = [
-    ("wuxing", "吴兴区"),
-    ("nanxun", "南浔区"),
-    ("deqing", "德清县"),
-    ("changxing", "长兴县"),
-    ("anji", "安吉县"),
-    ("nantaihu", "南太湖新区"),
-    ("city", "市本级"),
+    ("wuxing", gettext_noop("吴兴区")),
+    ("nanxun", gettext_noop("南浔区")),
+    ("deqing", gettext_noop("德清县")),
+    ("changxing", gettext_noop("长兴县")),
+    ("anji", gettext_noop("安吉县")),
+    ("nantaihu", gettext_noop("南太湖新区")),
+    ("city", gettext_noop("市本级")),
 ]
 
 

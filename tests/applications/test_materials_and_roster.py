@@ -158,9 +158,11 @@ def test_a_wrong_header_is_refused():
         roster.read_roster(xlsx([], header=["名字", "证件"]))
 
 
-def test_a_person_registered_under_another_name_fails_the_whole_roster(apprentice_draft, enterprise_user):
+def test_a_person_registered_under_another_name_is_kept_as_entered_and_flagged(apprentice_draft, enterprise_user):
+    # given 甲 registered with this ID number by an earlier roster
     rows = roster.read_roster(xlsx([["甲", make_resident_id(101), "电工", 24, 12, *training(12)]]))
     services.roster_replace(application=apprentice_draft, rows=rows, by=enterprise_user)
+    # when a roster names the same number 冒名: no refusal (a refusal would say the number is registered)
     clash = roster.read_roster(
         xlsx(
             [
@@ -169,6 +171,9 @@ def test_a_person_registered_under_another_name_fails_the_whole_roster(apprentic
             ]
         )
     )
-    with pytest.raises(ValidationError, match="第 3 行"):
-        services.roster_replace(application=apprentice_draft, rows=clash, by=enterprise_user)
-    assert list(Apprentice.objects.values_list("person__name", flat=True)) == ["甲"]
+    services.roster_replace(application=apprentice_draft, rows=clash, by=enterprise_user)
+    # then the enterprise keeps what it entered, the registered name is unchanged, and reviewers are warned
+    apprentices = list(Apprentice.objects.select_related("person").order_by("row_number"))
+    assert [a.display_name for a in apprentices] == ["乙", "冒名"]
+    assert [a.person.name for a in apprentices] == ["乙", "甲"]
+    assert [a.name_differs for a in apprentices] == [False, True]

@@ -30,14 +30,21 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(params=["zh-hans", "en"])
+def language(request):
+    """Every page type is checked in both languages (the language cookie the header's switch sets)."""
+    return request.param
+
+
 @pytest.fixture
-def desk(new_page, live_server):
+def desk(new_page, live_server, language):
     """Open a browser page already logged in as ``user`` (second factor done), or anonymous with None."""
 
     def open_as(user=None):
         # axe-core is injected as an inline <script>, which the portal's Content-Security-Policy rightly blocks;
         # the other browser tests run with the policy enforced.
         page = new_page(bypass_csp=True)
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
         if user is not None:
             client = login(Client(), user)
             cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -128,6 +135,6 @@ def test_finance_pages(desk):
 
 def test_dashboard_audit_log_and_administration(desk):
     make_award(total="10000.00")
-    found = audit(desk(make_user(Role.AUDITOR)), ["/audit/events/", "/dashboard/"])
+    found = audit(desk(make_user(Role.AUDITOR)), ["/audit/events/", "/dashboard/", "/dashboard/?window=since"])
     found += audit(desk(make_user(Role.ADMINISTRATOR)), ["/manage/"])
     assert not found, report(found)

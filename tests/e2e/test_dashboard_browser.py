@@ -18,6 +18,10 @@ def test_dashboard_shows_and_exports_the_numbers(new_page, shot, tmp_path, role)
     make_award(total="10000.00", level="craftsman")
     page = staff_page(new_page, role)
     page.get_by_role("link", name="政策看板").click()
+    assert "终期评估" in page.get_by_role("heading", level=1).inner_text()
+    page.get_by_label("统计区间").select_option("since")  # today's awards are after the policy window
+    page.get_by_role("button", name="查看").click()
+    page.wait_for_url("**/dashboard/?window=since")
     titles = page.get_by_test_id("table-titles").inner_text()
     assert "湖州大工匠" in titles and "湖州工匠" in titles
     assert "210,000.00" in page.get_by_test_id("table-money_scheme").inner_text()
@@ -28,4 +32,4 @@ def test_dashboard_shows_and_exports_the_numbers(new_page, shot, tmp_path, role)
     download_info.value.save_as(target)
     rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
     assert ["湖州大工匠", "1", "50", "2.0%"] in rows
-    assert any(row[:2] == ["湖州工匠遴选资助", "210000.00"] for row in rows)
+    assert any(row[:2] == ["湖州工匠遴选资助（第3条）", "210000.00"] for row in rows)

@@ -223,10 +223,10 @@ def test_the_whole_story(new_page, shot, tmp_path, celery_worker_process):
     expect(ent.get_by_text("已支付").first).to_be_visible()
 
     # 8. The dashboard moves.
-    approver.goto("/dashboard/")
+    approver.goto("/dashboard/?window=since")  # the default is the end-of-period view (2021-10-20 to 2025-12-31)
     titles = approver.get_by_test_id("table-titles").inner_text()
     assert "湖州大工匠\t1\t50" in titles
     money = approver.get_by_test_id("table-money_scheme").inner_text()
-    assert "技能竞赛奖励\t500,000.00\t500,000.00\t0.00" in money
-    assert "湖州工匠遴选资助\t200,000.00\t100,000.00\t100,000.00" in money
+    assert "技能竞赛奖励（第4条）\t500,000.00\t500,000.00\t0.00" in money
+    assert "湖州工匠遴选资助（第3条）\t200,000.00\t100,000.00\t100,000.00" in money
     shot(approver, "08-dashboard")

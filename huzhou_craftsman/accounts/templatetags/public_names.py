@@ -35,3 +35,13 @@ def target_name(event) -> str:
 def state_name(target_type: str, code: str) -> str:
     """``{% state_name "subsidies.paymentline" state %}``: the name of a state code."""
     return public_names.state_name(target_type, code)
+
+
+@register.filter
+def text_lang(text) -> str:
+    """``lang="{{ n.message|text_lang }}"``: "zh-Hans" for stored text with Chinese characters, else "en".
+
+    Messages are stored as written (and e-mailed) in the language of that moment; the page marks their language
+    instead of pretending they are in the reader's.
+    """
+    return "zh-Hans" if any("\u3400" <= c <= "\u9fff" for c in str(text)) else "en"
