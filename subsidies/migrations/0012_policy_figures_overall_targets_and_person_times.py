@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("subsidies", "0010_budget_appropriations"),
+        ("subsidies", "0011_payee_and_tax_on_awards_and_lines"),
     ]
 
     operations = [

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("applications", "0007_roster_months_required"),
+        ("applications", "0008_official_lists"),
     ]
 
     operations = [
