@@ -1,16 +1,14 @@
 """Enterprise intake pages: open rounds, scheme forms, materials, roster, submission, withdrawal, home."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huzhou_craftsman.accounts.access import allowed, can
 from huzhou_craftsman.accounts.feedback import report_errors
-from huzhou_craftsman.accounts.permissions import role_required
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from . import schemes, selectors, services
@@ -27,7 +25,7 @@ HOME_COLUMNS = (
 CONTENT_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def enterprise_home(request):
     organisation = request.user.organisation
     # The home page's table needs neither the details nor the basis (large JSON and text) nor the organisation again.
@@ -50,7 +48,7 @@ def enterprise_home(request):
     )
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def round_list(request):
     return render(request, "applications/round_list.html", {"rounds": selectors.open_rounds()})
 
@@ -98,7 +96,7 @@ def _save_form(request, *, round, application=None, correction=None):
     return form, None
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def application_create(request, round_pk):
     round = get_object_or_404(selectors.open_rounds(), pk=round_pk)
     if request.method == "POST":
@@ -111,7 +109,7 @@ def application_create(request, round_pk):
     return render(request, "applications/application_form.html", {"form": form, "round": round})
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def application_edit(request, pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     if not application.is_editable:
@@ -132,7 +130,7 @@ def application_edit(request, pk):
     )
 
 
-@login_required
+@allowed("application.view")
 def application_detail(request, pk):
     try:
         application = selectors.application_for_page(request.user, pk)
@@ -155,14 +153,14 @@ def application_detail(request, pk):
             "upload_form": AttachmentForm(),
             "roster_form": RosterUploadForm(),
             "withdraw_form": WithdrawForm(),
-            "is_owner": request.user.role == Role.ENTERPRISE,
+            "is_owner": can(request.user, "application.apply"),
             "State": State,
         },
     )
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def application_submit(request, pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     try:
@@ -175,7 +173,7 @@ def application_submit(request, pk):
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def application_withdraw(request, pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     form = WithdrawForm(request.POST)
@@ -192,7 +190,7 @@ def application_withdraw(request, pk):
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def attachment_upload(request, pk, requirement_pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     requirement = get_object_or_404(MaterialRequirement, pk=requirement_pk, round_id=application.round_id)
@@ -212,7 +210,7 @@ def attachment_upload(request, pk, requirement_pk):
     return redirect("application-detail", pk=pk)
 
 
-@login_required
+@allowed("application.view")
 def attachment_download(request, pk):
     attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
     audit_record(action="attachment.download", actor=request.user, target=attachment.application, request=request,
@@ -228,7 +226,7 @@ def attachment_download(request, pk):
     return response
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def roster_template_download(request):
     response = HttpResponse(
         roster_template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -238,7 +236,7 @@ def roster_template_download(request):
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def roster_upload(request, pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     form = RosterUploadForm(request.POST, request.FILES)
@@ -258,7 +256,7 @@ def roster_upload(request, pk):
     return redirect("application-detail", pk=pk)
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def roster_edit(request, pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     if request.method == "POST":

@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from applications.schemes import registry
+from huzhou_craftsman.accounts.access import allowed, can
 from huzhou_craftsman.accounts.feedback import report_errors
-from huzhou_craftsman.accounts.permissions import permission_required, role_required
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from huzhou_craftsman.exports import csv_writer, xlsx_append
 
@@ -23,12 +22,12 @@ from . import dashboard, studios
 from .models import Studio, StudioReview
 
 
-@permission_required("accounts.view_dashboard")
+@allowed("dashboard.view")
 def dashboard_page(request):
     return render(request, "policy/dashboard.html", {"tables": dashboard.build()})
 
 
-@permission_required("accounts.view_dashboard")
+@allowed("dashboard.view")
 def dashboard_export(request, file_format):
     tables = dashboard.build()
     audit_record(action="dashboard.export", actor=request.user, request=request, data={"format": file_format})
@@ -77,11 +76,7 @@ class ExitForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("退出原因"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-READERS = (Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.ADMINISTRATOR, Role.AUDITOR, Role.FINANCE_MAKER,
-           Role.FINANCE_CHECKER)  # fmt: skip
-
-
-@role_required(*READERS)
+@allowed("studio.view")
 def studio_list(request):
     studios_qs = Studio.objects.select_related("organisation").prefetch_related("reviews")
     return render(
@@ -89,7 +84,7 @@ def studio_list(request):
     )
 
 
-@role_required(*READERS)
+@allowed("studio.view")
 def studio_detail(request, pk):
     studio = get_object_or_404(Studio.objects.select_related("organisation", "exited_by"), pk=pk)
     return render(
@@ -104,13 +99,13 @@ def studio_detail(request, pk):
             "awards": studio.awards.prefetch_related("instalments"),
             "review_form": ReviewForm(initial={"year": timezone.localdate().year - 1}),
             "exit_form": ExitForm(),
-            "can_decide": request.user.role in studios.BUREAU,
+            "can_decide": can(request.user, "studio.decide"),
         },
     )
 
 
 @require_POST
-@role_required(*studios.BUREAU)
+@allowed("studio.decide")
 def studio_review(request, pk):
     studio = get_object_or_404(Studio, pk=pk)
     form = ReviewForm(request.POST)
@@ -127,7 +122,7 @@ def studio_review(request, pk):
 
 
 @require_POST
-@role_required(*studios.BUREAU)
+@allowed("studio.decide")
 def studio_level(request, pk):
     studio = get_object_or_404(Studio, pk=pk)
     form = LevelChangeForm(request.POST)
@@ -144,7 +139,7 @@ def studio_level(request, pk):
 
 
 @require_POST
-@role_required(*studios.BUREAU)
+@allowed("studio.decide")
 def studio_exit(request, pk):
     studio = get_object_or_404(Studio, pk=pk)
     form = ExitForm(request.POST)

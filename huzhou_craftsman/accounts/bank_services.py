@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import identifiers
+from .access import can, verifier_role_for
 from .bank_models import BankAccount
-from .bank_selectors import holder_filter, may_verify, verifier_role_for
+from .bank_selectors import holder_filter
 from .models import Organisation, User
 from .roles import Role
 from .services import audit_record
@@ -159,7 +160,7 @@ def _locked_pending(account: BankAccount) -> BankAccount:
 def _check_verifier(account: BankAccount, by: User) -> None:
     if account.submitted_by_id is not None and account.submitted_by_id == by.pk:
         raise PermissionDenied(_("提交收款账户变更的人不能核验自己的变更，须由另一人核验。"))
-    if not may_verify(by, account):
+    if not can(by, "bank_account.verify", account):
         raise PermissionDenied(
             _("收款账户由%(role)s核验（区县初审人员只核验本区县单位的账户）。")
             % {"role": verifier_role_for(account.holder_kind).label}
