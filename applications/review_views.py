@@ -86,6 +86,7 @@ def _review_context(request, application, **forms):
         .select_related("actor")
         .order_by("created_at", "id"),
         "is_read_only": request.user.is_read_only,
+        "can_comment": can(request.user, "review.comment", application),
     }
 
 

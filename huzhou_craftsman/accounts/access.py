@@ -145,7 +145,8 @@ ACTIONS: dict[str, Permit] = {
     "organisation.view": _read(ALL_ROLES, gettext_lazy("查看申报单位")),
     "organisation.list": _read(STAFF_ROLES, gettext_lazy("查看申报单位名单")),
     "organisation.verify": _permit(DISTRICT_REVIEWERS | ADMINISTRATORS, gettext_lazy("认定申报单位")),
-    "organisation.bank.propose": _permit(APPLICANTS | ADMINISTRATORS, gettext_lazy("变更单位收款账户")),
+    # An organisation's account by its own users (or the administrator); a person's comes with an application.
+    "bank_account.propose": _permit(APPLICANTS | ADMINISTRATORS, gettext_lazy("提交收款账户变更")),
     "bank_account.list": _read(
         DISTRICT_REVIEWERS | FINANCE_CHECKERS | AUDITORS | ADMINISTRATORS, gettext_lazy("查看收款账户核验清单")
     ),

@@ -14,7 +14,6 @@ from .access import can, verifier_role_for
 from .bank_models import BankAccount
 from .bank_selectors import holder_filter
 from .models import Organisation, User
-from .roles import Role
 from .services import audit_record
 from .uploads import check_upload
 
@@ -41,15 +40,11 @@ def _masked(account: BankAccount) -> dict:
 
 
 def _may_propose(by: User, *, holder_kind: str, organisation: Organisation | None) -> bool:
-    if by.is_read_only:
-        return False
     if holder_kind == Kind.ORGANISATION:
-        return (by.role == Role.ENTERPRISE and by.organisation_id == organisation.pk) or by.has_perm(
-            "accounts.change_organisation"
-        )
+        return can(by, "bank_account.propose", organisation)
     # A person's account comes with an application (the applications layer checks that the enterprise user acts
     # for that application) or from staff who manage the portal.
-    return by.role == Role.ENTERPRISE or by.has_perm("accounts.change_organisation")
+    return can(by, "bank_account.propose")
 
 
 def _lock_holder(*, organisation: Organisation | None, person_resident_id: str) -> None:

@@ -88,7 +88,7 @@ def register(request):
     return render(request, "accounts/register.html", {"form": form})
 
 
-@allowed("organisation.bank.propose")
+@allowed("bank_account.propose")
 def organisation_bank_update(request, pk):
     """Propose new bank details with a proof; the account in force stays until a second person verifies them."""
     organisation = get_object_or_404(selectors.organisations_visible_to(request.user), pk=pk)
