@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
@@ -13,14 +13,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from huzhou_craftsman.accounts.permissions import role_required
-from huzhou_craftsman.accounts.roles import Role
+from huzhou_craftsman.accounts.access import allowed, can, require
 
 from . import notices
 from .models import Application, PublicNotice
 from .workflow import State
-
-NOTICE_STAFF = (Role.CITY_REVIEWER, Role.CITY_APPROVER)
 
 
 class NoticeOpenForm(forms.Form):
@@ -88,13 +85,12 @@ def notice_public_detail(request, pk):
     )
 
 
-@role_required(*NOTICE_STAFF)
+@allowed("notice.view")
 def notice_staff_list(request):
-    is_approver = request.user.role == Role.CITY_APPROVER
+    is_approver = can(request.user, "notice.open")
     form = NoticeOpenForm(initial={"title": notices.default_notice_title()})
     if request.method == "POST":
-        if not is_approver:
-            raise PermissionDenied(_("只有市级审批人员可以发布公示。"))
+        require(request.user, "notice.open")
         form = NoticeOpenForm(request.POST)
         if form.is_valid():
             try:
@@ -135,7 +131,7 @@ def notice_staff_list(request):
     )
 
 
-@role_required(*NOTICE_STAFF)
+@allowed("notice.view")
 def notice_staff_detail(request, pk):
     try:
         notice = notices.notice_for_staff(pk)
@@ -161,12 +157,10 @@ def notice_staff_detail(request, pk):
             "rows": rows,
             "objections": notice.objections.all(),
             "today": today,
-            "may_close": (
-                request.user.role == Role.CITY_APPROVER and notice.closed_at is None and today > notice.ends_on
-            ),
+            "may_close": (can(request.user, "notice.close") and notice.closed_at is None and today > notice.ends_on),
             "may_close_early": (
                 settings.DEMO_MODE
-                and request.user.role == Role.CITY_APPROVER
+                and can(request.user, "notice.close")
                 and notice.closed_at is None
                 and today <= notice.ends_on
             ),
@@ -175,7 +169,7 @@ def notice_staff_detail(request, pk):
 
 
 @require_POST
-@role_required(*NOTICE_STAFF)
+@allowed("notice.object")
 def objection_create(request, pk):
     notice = get_object_or_404(PublicNotice, pk=pk)
     form = ObjectionForm(request.POST)

@@ -11,16 +11,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huzhou_craftsman.accounts.access import require
 from huzhou_craftsman.accounts.bank_selectors import payee_account_for
 from huzhou_craftsman.accounts.bank_services import bank_account_propose
 from huzhou_craftsman.accounts.models import Organisation, User
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from subsidies import rules
 
@@ -30,13 +30,11 @@ from .models import Application, ApplicationVersion, ClaimKey, Notification, Per
 from .official_list_rows import ListRow, check_rows, read_rows
 from .official_lists import KIND_SCHEMES, ListKind, OfficialList, OfficialListRow, RowStatus
 from .schemes.base import normalise_document_number
-from .transitions import application_transition, ensure_may_act
+from .transitions import application_transition
 from .workflow import Action, State
 
 # Who imports lists (and reads the unmatched rows): the city-level review, which holds the provincial and national
 # documents, and the administrator. Approvers do not import what they later approve.
-IMPORTERS = (Role.CITY_REVIEWER, Role.ADMINISTRATOR)
-VIEWERS = (Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.ADMINISTRATOR, Role.AUDITOR)
 HUZHOU_DIVISION = "3305"  # the first four digits of the registration authority's division code (USCC chars 3–6)
 BATCH = 1000
 
@@ -97,8 +95,7 @@ def official_list_import(
     *, kind: str, round: Round, document_number: str, document_date, upload, by: User, request=None
 ) -> ImportOutcome:
     """Import an official list: check every row, then store the list, its rows and the offers they make, or nothing."""
-    if by.role not in IMPORTERS:
-        raise PermissionDenied(_("只有市级复审人员或系统管理员可以导入官方名单。"))
+    require(by, "official_list.import")
     problems = list_problems(kind=kind, round=round, document_number=document_number, document_date=document_date)
     if problems:
         raise ValidationError(problems)
@@ -344,9 +341,8 @@ def _locked_offer(application: Application, by: User) -> Application:
     application = (
         Application.objects.select_for_update(of=("self",)).select_related("person", "round").get(pk=application.pk)
     )
-    ensure_may_act(by, application)
-    if by.role != Role.ENTERPRISE:
-        raise PermissionDenied(_("只有申报单位用户可以确认待确认资助。"))
+    require(by, "application.act", application)
+    require(by, "application.apply")
     if application.state != State.OFFERED:
         raise ValidationError(_("这项资助当前状态为“%(state)s”，无需再确认。") % {"state": application.public_state})
     return application

@@ -13,11 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from huzhou_craftsman.accounts.access import allowed, can
 from huzhou_craftsman.accounts.bank_selectors import payee_account_for
 from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.forms import PersonPayeeAccountForm
-from huzhou_craftsman.accounts.permissions import role_required
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from subsidies import rules
 
@@ -60,11 +59,11 @@ class OfficialListForm(forms.Form):
 # --- The bureau -------------------------------------------------------------------------------------------------
 
 
-@role_required(*services.VIEWERS)
+@allowed("official_list.view")
 def official_list_index(request):
     form = OfficialListForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
-        if request.user.role not in services.IMPORTERS:
+        if not can(request.user, "official_list.import"):
             raise PermissionDenied(_("只有市级复审人员或系统管理员可以导入官方名单。"))
         if form.is_valid():
             data = form.cleaned_data
@@ -94,12 +93,12 @@ def official_list_index(request):
             "form": form,
             "lists": lists,
             "kinds": ListKind.choices,
-            "may_import": request.user.role in services.IMPORTERS,
+            "may_import": can(request.user, "official_list.import"),
         },
     )
 
 
-@role_required(*services.VIEWERS)
+@allowed("official_list.view")
 def official_list_template(request, kind):
     if kind not in ListKind.values:
         raise Http404
@@ -108,7 +107,7 @@ def official_list_template(request, kind):
     return response
 
 
-@role_required(*services.VIEWERS)
+@allowed("official_list.view")
 def official_list_detail(request, pk):
     official_list = get_object_or_404(OfficialList.objects.select_related("round", "imported_by"), pk=pk)
     counts = dict(official_list.rows.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
@@ -129,7 +128,7 @@ def official_list_detail(request, pk):
     )
 
 
-@role_required(*services.VIEWERS)
+@allowed("official_list.view")
 def official_list_file(request, pk):
     official_list = get_object_or_404(OfficialList, pk=pk)
     audit_record(action="official_list.download", actor=request.user, target=official_list, request=request)
@@ -140,7 +139,7 @@ def official_list_file(request, pk):
     return response
 
 
-@role_required(*services.VIEWERS)
+@allowed("official_list.view")
 def unmatched_rows(request):
     """Rows waiting for their organisation to register (one letter per organisation) or for the bureau to trace."""
     groups = (
@@ -152,7 +151,7 @@ def unmatched_rows(request):
     return render(request, "official_lists/unmatched.html", {"groups": groups[:500]})
 
 
-@role_required(*services.VIEWERS)
+@allowed("official_list.view")
 def invitation_letter(request, uscc):
     """A printable letter inviting an organisation named in a list to register and confirm its awards."""
     rows = list(
@@ -187,7 +186,7 @@ def _offer(request, pk) -> Application:
     return offer
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def offer_detail(request, pk):
     offer = _offer(request, pk)
     payee = None
@@ -214,7 +213,7 @@ def offer_detail(request, pk):
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def offer_confirm(request, pk):
     offer = _offer(request, pk)
     try:
@@ -227,7 +226,7 @@ def offer_confirm(request, pk):
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def offer_decline(request, pk):
     offer = _offer(request, pk)
     try:
@@ -242,7 +241,7 @@ def offer_decline(request, pk):
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def offer_payee(request, pk):
     offer = _offer(request, pk)
     form = PersonPayeeAccountForm(request.POST, request.FILES)

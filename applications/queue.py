@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from huzhou_craftsman.accounts.access import DISTRICT, scope_of
 from huzhou_craftsman.accounts.identifiers import mask_resident_id
 from huzhou_craftsman.accounts.models import District, User
 from huzhou_craftsman.accounts.roles import Role
@@ -132,7 +133,7 @@ def queue_for(user: User, params) -> tuple[QueueFilter, QuerySet[Application], s
     if "state" not in data and user.role in WAITING_FOR:
         data.setlist("state", [s.value for s in WAITING_FOR[user.role]])
     filterset = QueueFilter(data, queryset=applications_visible_to(user).select_related(None))
-    if user.role == Role.DISTRICT_REVIEWER:  # they see their own district only: a district filter offers nothing
+    if scope_of(user) == DISTRICT:  # they see their own district only: a district filter offers nothing
         del filterset.filters["district"]
     sort = params.get("sort", "submitted")
     ordering = SORTS.get(sort, "submitted_at")

@@ -6,12 +6,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from huzhou_craftsman.accounts.access import require
 from huzhou_craftsman.accounts.models import User
 from huzhou_craftsman.accounts.services import audit_record
 
 from .models import Application, ApplicationVersion, StaffComment
 from .services import application_return
-from .transitions import application_transition, ensure_may_act
+from .transitions import application_transition
 from .workflow import Action, State
 
 # Decisions taken with the decision form (returns have their own form: an itemised list and a deadline).
@@ -102,7 +103,7 @@ def applications_bulk_decide(
 @transaction.atomic
 def comment_add(*, application: Application, by: User, body: str, request=None) -> StaffComment:
     """Add a staff-only comment to an application's thread."""
-    ensure_may_act(by, application)
+    require(by, "review.comment", application)
     body = body.strip()
     if not body:
         raise ValidationError(_("意见内容不能为空。"))

@@ -7,10 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huzhou_craftsman.accounts.access import DISTRICT, allowed, can, scope_of
 from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.models import AuditEvent, Organisation
-from huzhou_craftsman.accounts.permissions import role_required
-from huzhou_craftsman.accounts.roles import Role
 
 from . import review, schemes, selectors, services, workflow
 from .claims import related_claims
@@ -18,11 +17,8 @@ from .models import Application
 from .queue import Page, QueueRow, queue_for, queue_rows
 from .review_forms import BulkForm, CommentForm, DecisionForm, ReturnForm
 
-REVIEWERS = (Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER, Role.CITY_APPROVER)
-READERS = (*REVIEWERS, Role.AUDITOR, Role.ADMINISTRATOR)
 
-
-@role_required(*READERS)
+@allowed("review.view")
 def review_queue(request):
     filterset, queryset, sort = queue_for(request.user, request.GET)
     try:
@@ -31,7 +27,7 @@ def review_queue(request):
         number = 1
     page = Page(queue_rows(queryset), number, row=QueueRow)
     pending_organisations = 0
-    if request.user.role == Role.DISTRICT_REVIEWER:
+    if scope_of(request.user) == DISTRICT:
         pending_organisations = Organisation.objects.filter(
             district_id=request.user.district_id, is_verified=False
         ).count()
@@ -42,7 +38,7 @@ def review_queue(request):
             "filter": filterset,
             "page": page,
             "sort": sort,
-            "can_bulk": request.user.role == Role.DISTRICT_REVIEWER,
+            "can_bulk": can(request.user, "review.bulk"),
             "pending_organisations": pending_organisations,
         },
     )
@@ -90,6 +86,7 @@ def _review_context(request, application, **forms):
         .select_related("actor")
         .order_by("created_at", "id"),
         "is_read_only": request.user.is_read_only,
+        "can_comment": can(request.user, "review.comment", application),
     }
 
 
@@ -100,14 +97,14 @@ def _application(request, pk) -> Application:
         raise Http404 from None
 
 
-@role_required(*READERS)
+@allowed("review.view")
 def review_detail(request, pk):
     application = _application(request, pk)
     return render(request, "applications/review_detail.html", _review_context(request, application))
 
 
 @require_POST
-@role_required(*REVIEWERS)
+@allowed("review.decide")
 def review_decide(request, pk):
     application = _application(request, pk)
     form = DecisionForm(request.POST)
@@ -144,7 +141,7 @@ def review_decide(request, pk):
 
 
 @require_POST
-@role_required(Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER)
+@allowed("review.return")
 def review_return(request, pk):
     application = _application(request, pk)
     form = ReturnForm(request.POST, application=application)
@@ -166,7 +163,7 @@ def review_return(request, pk):
 
 
 @require_POST
-@role_required(*REVIEWERS)
+@allowed("review.comment")
 def review_comment(request, pk):
     application = _application(request, pk)
     form = CommentForm(request.POST)
@@ -181,7 +178,7 @@ def review_comment(request, pk):
 
 
 @require_POST
-@role_required(Role.DISTRICT_REVIEWER)
+@allowed("review.bulk")
 def review_bulk(request):
     ids = request.POST.getlist("ids")
     form = BulkForm(request.POST, ids=ids)

@@ -3,8 +3,8 @@
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
+from huzhou_craftsman.accounts.access import visible
 from huzhou_craftsman.accounts.models import User
-from huzhou_craftsman.accounts.roles import Role
 
 from .models import Application, Attachment, Round
 
@@ -16,16 +16,8 @@ def open_rounds(at=None) -> QuerySet[Round]:
 
 
 def applications_visible_to(user: User) -> QuerySet[Application]:
-    """Applications a user may see: their organisation's, their district's, or all (city level and auditors)."""
-    qs = Application.objects.select_related("round", "organisation", "person", "district")
-    role = user.role
-    if role == Role.ENTERPRISE:
-        return qs.filter(organisation_id=user.organisation_id)
-    if role == Role.DISTRICT_REVIEWER:
-        return qs.filter(district_id=user.district_id).exclude(state="draft")
-    if role is None:
-        return qs.none()
-    return qs.exclude(state="draft")
+    """Applications a user may see (accounts.access: their organisation's, their district's, or all but drafts)."""
+    return visible(user, Application.objects.select_related("round", "organisation", "person", "district"))
 
 
 def application_for_page(user: User, pk: int) -> Application:
@@ -61,6 +53,4 @@ def application_prefetch(application: Application, *, history: bool) -> Applicat
 
 
 def attachments_visible_to(user: User) -> QuerySet[Attachment]:
-    return Attachment.objects.select_related("application").filter(
-        application__in=applications_visible_to(user).values("pk")
-    )
+    return visible(user, Attachment.objects.select_related("application"))

@@ -8,10 +8,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huzhou_craftsman.accounts.access import can, require
 from huzhou_craftsman.accounts.bank_selectors import payee_account_for
 from huzhou_craftsman.accounts.bank_services import bank_account_propose
 from huzhou_craftsman.accounts.models import User
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from huzhou_craftsman.accounts.uploads import check_upload
 from subsidies import rules
@@ -28,7 +28,7 @@ from .models import (
     Person,
     Round,
 )
-from .transitions import application_transition, ensure_may_act
+from .transitions import application_transition
 from .workflow import Action, State
 
 # --- People -----------------------------------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def application_save_draft(
     request=None,
 ) -> Application:
     """Create or update a draft (or a returned application) from a scheme form's cleaned data."""
-    if by.role != Role.ENTERPRISE or by.organisation_id is None:
+    if not can(by, "application.apply") or by.organisation_id is None:
         raise PermissionDenied(_("只有申报单位用户可以填写申报。"))
     creating = application is None
     if creating:
@@ -124,7 +124,7 @@ def application_save_draft(
         )
     else:
         application = Application.objects.select_for_update().get(pk=application.pk)
-        ensure_may_act(by, application)
+        require(by, "application.act", application)
         if not application.is_editable:
             raise ValidationError(
                 _("申报已提交，当前状态为“%(state)s”，不能修改。") % {"state": application.public_state}
@@ -182,8 +182,8 @@ def attachment_add(
 ) -> Attachment:
     """Store an uploaded file for one checklist item after checking its size and real type; replace the old one."""
     application = Application.objects.select_for_update().get(pk=application.pk)
-    ensure_may_act(by, application)
-    if by.role != Role.ENTERPRISE:
+    require(by, "application.act", application)
+    if not can(by, "application.apply"):
         raise PermissionDenied(_("只有申报单位用户可以上传申报材料。"))
     if requirement.round_id != application.round_id:
         raise ValidationError(_("该材料不属于本批次的材料清单。"))
@@ -235,9 +235,8 @@ def payee_account_propose(*, application: Application, details: dict, proof, by:
     against the bank card before any money moves to it.
     """
     application = Application.objects.select_for_update().get(pk=application.pk)
-    ensure_may_act(by, application)
-    if by.role != Role.ENTERPRISE:
-        raise PermissionDenied(_("只有申报单位用户可以填写领奖人账户。"))
+    require(by, "application.act", application)
+    require(by, "application.apply")
     if not pays_person(application) or application.person_id is None:
         raise ValidationError(_("这份申报的资助拨付给单位，无需填写个人账户。"))
     if not application.is_editable:
@@ -345,7 +344,7 @@ def application_submit(*, application: Application, by: User, request=None) -> A
         .select_related("round", "organisation", "person")
         .get(pk=application.pk)
     )
-    ensure_may_act(by, application)
+    require(by, "application.act", application)
     if application.state not in (State.DRAFT, State.RETURNED):
         # A second click or a second tab: the first submission already went through.
         raise ValidationError(_("这份申报已经提交，无需重复提交。"))
@@ -400,7 +399,7 @@ def application_return(
 def roster_replace(*, application: Application, rows: list, by: User, request=None) -> Application:
     """Replace an apprenticeship application's roster with checked rows: all rows are saved, or none."""
     application = Application.objects.select_for_update().get(pk=application.pk)
-    ensure_may_act(by, application)
+    require(by, "application.apply", application)
     scheme = application.definition
     if scheme.roster != "apprentices":
         raise ValidationError(_("只有学徒培训补贴申报有学徒名册。"))

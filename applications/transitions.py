@@ -4,8 +4,8 @@ scope and role checks, separation of duties, the decision record, the audit even
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
+from huzhou_craftsman.accounts.access import require
 from huzhou_craftsman.accounts.models import User
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from . import workflow
@@ -13,8 +13,6 @@ from .claims import claim_keys_release
 from .models import Application, ReviewDecision, Stage
 from .notifications import notification_create
 from .workflow import Action, State
-
-CITY_ROLES = frozenset({Role.CITY_REVIEWER, Role.CITY_APPROVER})
 
 # Which review stage a decision belongs to; one person decides at one stage only (separation of duties).
 STAGE_OF = {
@@ -53,18 +51,6 @@ MESSAGES = {
 }
 
 
-def ensure_may_act(user: User, application: Application) -> None:
-    """Refuse a user who is outside the application's scope (their organisation, their district, the city)."""
-    role = user.role
-    if role == Role.ENTERPRISE and application.organisation_id == user.organisation_id:
-        return
-    if role == Role.DISTRICT_REVIEWER and application.district_id == user.district_id:
-        return
-    if role in CITY_ROLES:
-        return
-    raise PermissionDenied(_("您无权处理这份申报。"))
-
-
 def _ensure_separation_of_duties(application: Application, stage: Stage, by: User) -> None:
     earlier = ReviewDecision.objects.filter(application=application, decided_by=by).exclude(stage=stage)
     if earlier.exists():
@@ -98,7 +84,7 @@ def application_transition(
     if by is not None:
         if by.role not in transition.roles:
             raise PermissionDenied(_("您的角色不能执行“%(action)s”。") % {"action": Action(action).label})
-        ensure_may_act(by, application)
+        require(by, "application.act", application)  # scope: its organisation, its district, the city
         if stage is not None:
             _ensure_separation_of_duties(application, stage, by)
     if transition.needs_reason and not reason.strip():

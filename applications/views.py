@@ -1,19 +1,17 @@
 """Enterprise intake pages: open rounds, scheme forms, materials, roster, submission, withdrawal, home."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from huzhou_craftsman.accounts.access import allowed, can
 from huzhou_craftsman.accounts.bank_selectors import payee_account_for
 from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.forms import PersonPayeeAccountForm
 from huzhou_craftsman.accounts.identifiers import non_gbk_characters
-from huzhou_craftsman.accounts.permissions import role_required
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from huzhou_craftsman.accounts.uploads import CONTENT_TYPES
 
@@ -30,7 +28,7 @@ HOME_COLUMNS = (
 )  # fmt: skip
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def enterprise_home(request):
     organisation = request.user.organisation
     # The home page's table needs neither the details nor the basis (large JSON and text) nor the organisation again.
@@ -56,7 +54,7 @@ def enterprise_home(request):
     )
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def round_list(request):
     return render(request, "applications/round_list.html", {"rounds": selectors.open_rounds()})
 
@@ -108,7 +106,7 @@ def _save_form(request, *, round, application=None, correction=None):
     return form, None
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def application_create(request, round_pk):
     round = get_object_or_404(selectors.open_rounds(), pk=round_pk)
     if request.method == "POST":
@@ -121,7 +119,7 @@ def application_create(request, round_pk):
     return render(request, "applications/application_form.html", {"form": form, "round": round})
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def application_edit(request, pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     if not application.is_editable:
@@ -142,7 +140,7 @@ def application_edit(request, pk):
     )
 
 
-@login_required
+@allowed("application.view")
 def application_detail(request, pk):
     try:
         application = selectors.application_for_page(request.user, pk)
@@ -172,14 +170,14 @@ def application_detail(request, pk):
             "payee_form": PersonPayeeAccountForm(initial={"account_name": application.person.name})
             if payee is not None
             else None,
-            "is_owner": request.user.role == Role.ENTERPRISE,
+            "is_owner": can(request.user, "application.apply"),
             "State": State,
         },
     )
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def application_submit(request, pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     try:
@@ -192,7 +190,7 @@ def application_submit(request, pk):
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def application_withdraw(request, pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     form = WithdrawForm(request.POST)
@@ -209,7 +207,7 @@ def application_withdraw(request, pk):
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def attachment_upload(request, pk, requirement_pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     requirement = get_object_or_404(MaterialRequirement, pk=requirement_pk, round_id=application.round_id)
@@ -230,7 +228,7 @@ def attachment_upload(request, pk, requirement_pk):
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def application_payee(request, pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     form = PersonPayeeAccountForm(request.POST, request.FILES)
@@ -255,7 +253,7 @@ def application_payee(request, pk):
     return redirect("application-detail", pk=pk)
 
 
-@login_required
+@allowed("application.view")
 def attachment_download(request, pk):
     attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
     audit_record(action="attachment.download", actor=request.user, target=attachment.application, request=request,
@@ -271,7 +269,7 @@ def attachment_download(request, pk):
     return response
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def roster_template_download(request):
     response = HttpResponse(
         roster_template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -281,7 +279,7 @@ def roster_template_download(request):
 
 
 @require_POST
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def roster_upload(request, pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     form = RosterUploadForm(request.POST, request.FILES)
@@ -301,7 +299,7 @@ def roster_upload(request, pk):
     return redirect("application-detail", pk=pk)
 
 
-@role_required(Role.ENTERPRISE)
+@allowed("application.apply")
 def roster_edit(request, pk):
     application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
     if request.method == "POST":

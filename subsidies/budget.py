@@ -18,7 +18,7 @@ Choices, shown to finance on the budget page:
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -29,8 +29,8 @@ from applications.models import Application
 from applications.review import ApprovalRefused
 from applications.schemes import registry
 from applications.workflow import State
+from huzhou_craftsman.accounts.access import require
 from huzhou_craftsman.accounts.models import District, User
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from . import rules
@@ -40,7 +40,6 @@ from .services import add_years, already_received
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")
-FINANCE_ROLES = frozenset({Role.FINANCE_MAKER, Role.FINANCE_CHECKER})
 # Approved by the city but without an award yet (an application is APPROVED and awarded in one transaction, but a
 # row made otherwise must not drop out of the figure).
 PROMISED_STATES = (State.AWAITING_NOTICE, State.PUBLIC_NOTICE, State.APPROVED)
@@ -314,8 +313,7 @@ def appropriation_set(
 
 @transaction.atomic
 def _appropriation_set(*, fiscal_year, scheme, district, amount, reason, by, request) -> Appropriation:
-    if by.role not in FINANCE_ROLES:
-        raise PermissionDenied(_("只有财务人员可以设定资金指标。"))
+    require(by, "budget.set")
     if scheme not in dict(scheme_choices()):
         raise ValidationError(_("未知的资助类别：%(scheme)s") % {"scheme": scheme})
     if not 2000 <= int(fiscal_year) <= 2100:

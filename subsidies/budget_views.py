@@ -10,16 +10,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from huzhou_craftsman.accounts.access import allowed, can
 from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.models import District
-from huzhou_craftsman.accounts.permissions import role_required
-from huzhou_craftsman.accounts.roles import Role
 
 from . import budget
 from .models import AppropriationRevision
-
-FINANCE = (Role.FINANCE_MAKER, Role.FINANCE_CHECKER)
-READERS = (*FINANCE, Role.AUDITOR)
 
 
 class AppropriationForm(forms.Form):
@@ -45,7 +41,7 @@ def _year(raw) -> int:
     return year if 2000 <= year <= 2100 else timezone.localdate().year
 
 
-@role_required(*READERS)
+@allowed("budget.view")
 def budget_page(request, form=None):
     year = _year(request.GET.get("year") or (form.data.get("fiscal_year") if form else None))
     revisions = (
@@ -64,13 +60,13 @@ def budget_page(request, form=None):
             "lines": budget.budget_overview(year),
             "revisions": revisions,
             "form": form or AppropriationForm(initial={"fiscal_year": year}),
-            "can_edit": request.user.role in FINANCE,
+            "can_edit": can(request.user, "budget.set"),
         },
     )
 
 
 @require_POST
-@role_required(*FINANCE)
+@allowed("budget.set")
 def budget_set(request):
     form = AppropriationForm(request.POST)
     if not form.is_valid():

@@ -17,10 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from applications.models import Round, scheme_choices
+from huzhou_craftsman.accounts.access import allowed, can
 from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.models import District
-from huzhou_craftsman.accounts.permissions import role_required
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from huzhou_craftsman.background import BROKER_ERRORS
 
@@ -28,9 +27,6 @@ from . import bank_files, payee_changes, payments, reconciliation, tax
 from .models import Award
 from .payment_models import PaymentBatch, PaymentLine
 from .tasks import export_batch_file
-
-FINANCE = (Role.FINANCE_MAKER, Role.FINANCE_CHECKER)
-READERS = (*FINANCE, Role.AUDITOR)
 
 
 class DueFilter(django_filters.FilterSet):
@@ -51,7 +47,7 @@ class DueFilter(django_filters.FilterSet):
     )
 
 
-@role_required(*READERS)
+@allowed("finance.view")
 def due_list(request):
     filterset = DueFilter(request.GET, queryset=payments.instalments_due())
     queryset = filterset.qs.order_by("due_on", "pk")
@@ -69,15 +65,15 @@ def due_list(request):
             "filter": filterset,
             "instalments": queryset[:500],
             "totals": totals,
-            "can_make": request.user.role == Role.FINANCE_MAKER,
+            "can_make": can(request.user, "finance.batch.make"),
             "legacy": payee_changes.legacy_person_awards(),
-            "can_confirm": request.user.role == Role.FINANCE_CHECKER,
+            "can_confirm": can(request.user, "award.payee_confirm"),
         },
     )
 
 
 @require_POST
-@role_required(Role.FINANCE_CHECKER)
+@allowed("award.payee_confirm")
 def payee_confirm(request, pk):
     award = get_object_or_404(Award, pk=pk)
     try:
@@ -90,7 +86,7 @@ def payee_confirm(request, pk):
 
 
 @require_POST
-@role_required(Role.FINANCE_MAKER)
+@allowed("finance.batch.make")
 def batch_create(request):
     ids = [int(i) for i in request.POST.getlist("instalments") if i.isdigit()]
     try:
@@ -108,18 +104,18 @@ def batch_create(request):
     return redirect("finance-batch", pk=batch.pk)
 
 
-@role_required(*READERS)
+@allowed("finance.view")
 def batch_list(request):
     batches = PaymentBatch.objects.select_related("created_by", "checked_by")
-    if request.user.role == Role.FINANCE_CHECKER and "all" not in request.GET:
+    if can(request.user, "finance.batch.check") and "all" not in request.GET:
         batches = batches.filter(state=PaymentBatch.State.AWAITING_CHECK)
     return render(request, "finance/batch_list.html", {"batches": batches[:200]})
 
 
-@role_required(*READERS)
+@allowed("finance.view")
 def batch_detail(request, pk):
     batch = get_object_or_404(PaymentBatch.objects.select_related("created_by", "checked_by"), pk=pk)
-    can_export = request.user.role in FINANCE
+    can_export = can(request.user, "finance.export")
     return render(
         request,
         "finance/batch_detail.html",
@@ -128,8 +124,8 @@ def batch_detail(request, pk):
             "lines": batch.lines.select_related("instalment__award__application")[:1000],
             "totals": payments.batch_totals(batch),
             "imports": batch.imports.select_related("imported_by"),
-            "can_check": request.user.role == Role.FINANCE_CHECKER and batch.created_by_id != request.user.pk,
-            "is_maker": request.user.role == Role.FINANCE_MAKER,
+            "can_check": can(request.user, "finance.batch.check") and batch.created_by_id != request.user.pk,
+            "is_maker": can(request.user, "finance.batch.make"),
             "can_export": can_export,
             "bank_files": _bank_files(batch) if can_export and batch.state in EXPORTABLE else [],
             "export_formats": EXPORT_FORMATS,
@@ -157,7 +153,7 @@ def _bank_files(batch):
 
 
 @require_POST
-@role_required(Role.FINANCE_CHECKER)
+@allowed("finance.batch.check")
 def batch_check(request, pk):
     batch = get_object_or_404(PaymentBatch, pk=pk)
     note = request.POST.get("note", "")
@@ -174,7 +170,7 @@ def batch_check(request, pk):
 
 
 @require_POST  # the first export moves the batch to "exported": a state change is never a GET
-@role_required(*FINANCE)
+@allowed("finance.export")
 def batch_export(request, pk, file_format):
     """One file of an approved batch: the summary PDF, or a layout's file (代发 or 批量转账, POST field ``layout``)."""
     layout = bank_files.LAYOUTS.get(request.POST.get("layout", ""))
@@ -227,7 +223,7 @@ def _large_export(request, batch, layout, file_format):
     return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
 
 
-@role_required(*FINANCE)
+@allowed("finance.results.template")
 def result_template(request):
     response = HttpResponse(
         bank_files.result_template(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -237,7 +233,7 @@ def result_template(request):
 
 
 @require_POST
-@role_required(Role.FINANCE_MAKER)
+@allowed("finance.results.import")
 def results_upload(request, pk):
     batch = get_object_or_404(PaymentBatch, pk=pk)
     upload = request.FILES.get("file")
@@ -268,7 +264,7 @@ def results_upload(request, pk):
 
 
 @require_POST
-@role_required(*FINANCE)
+@allowed("finance.reverse")
 def line_reverse(request, pk):
     line = get_object_or_404(PaymentLine, pk=pk)
     try:
@@ -280,7 +276,7 @@ def line_reverse(request, pk):
     return redirect("finance-batch", pk=line.batch_id)
 
 
-@role_required(*READERS)
+@allowed("finance.view")
 def withholding_report(request):
     """The month's 个税代扣明细 (XLSX) for the tax declaration; ``?month=2026-11``, default the previous month."""
     today = timezone.localdate()
@@ -299,7 +295,7 @@ def withholding_report(request):
     return FileResponse(target, as_attachment=True, filename=f"withholding-{year:04d}-{month:02d}.xlsx")
 
 
-@role_required(*READERS)
+@allowed("finance.view")
 def reconciliation_report(request):
     report = reconciliation.build(period=request.GET.get("period", "month"))
     if request.GET.get("format") == "xlsx":

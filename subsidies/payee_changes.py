@@ -7,14 +7,14 @@ switches one to the person once the person's own account has been verified by a 
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from applications.schemes import Payee
+from huzhou_craftsman.accounts.access import require
 from huzhou_craftsman.accounts.bank_selectors import PayeeAccount, payee_accounts_for_persons
 from huzhou_craftsman.accounts.models import User
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from .models import Award, Instalment
@@ -53,8 +53,7 @@ def legacy_person_awards() -> list[LegacyPayee]:
 @transaction.atomic
 def award_payee_confirm(*, award: Award, by: User, request=None) -> Award:
     """Pay the rest of an older person's award to the person's own verified account (the finance checker's step)."""
-    if by.role != Role.FINANCE_CHECKER:
-        raise PermissionDenied(_("只有财务复核人员可以确认收款人。"))
+    require(by, "award.payee_confirm")
     award = (
         Award.objects.select_for_update(of=("self",)).select_related("application__round", "person").get(pk=award.pk)
     )

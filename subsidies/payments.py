@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huzhou_craftsman.accounts.access import require
 from huzhou_craftsman.accounts.bank_selectors import (
     organisation_payee_held,
     payee_accounts_for_organisations,
@@ -16,7 +17,6 @@ from huzhou_craftsman.accounts.bank_selectors import (
     person_payee_held,
 )
 from huzhou_craftsman.accounts.models import Organisation, User
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from . import bank_files, tax
@@ -24,11 +24,6 @@ from .bank_files import ResultRow
 from .bank_layouts import LAYOUTS
 from .models import Award, Instalment
 from .payment_models import BankResultImport, PaymentBatch, PaymentCorrection, PaymentLine
-
-
-def _require(user: User, role: Role, message: str) -> None:
-    if user.role != role:
-        raise PermissionDenied(message)
 
 
 def payee_held() -> Q:
@@ -68,7 +63,7 @@ def _next_batch_number(now) -> str:
 @transaction.atomic
 def batch_create(*, instalment_ids: list[int], by: User, request=None) -> PaymentBatch:
     """Put due instalments into a new batch awaiting the checker (the maker's step)."""
-    _require(by, Role.FINANCE_MAKER, _("只有财务经办人员可以编制付款批次。"))
+    require(by, "finance.batch.make")
     if not instalment_ids:
         raise ValidationError(_("请至少选择一笔待付款项。"))
     due = {i.pk: i for i in instalments_due().filter(pk__in=instalment_ids).select_for_update(of=("self",))}
@@ -156,7 +151,7 @@ def _locked_batch(batch: PaymentBatch) -> PaymentBatch:
 @transaction.atomic
 def batch_approve(*, batch: PaymentBatch, by: User, note: str = "", request=None) -> PaymentBatch:
     """The checker approves a batch made by someone else; only then can it be exported."""
-    _require(by, Role.FINANCE_CHECKER, _("只有财务复核人员可以复核付款批次。"))
+    require(by, "finance.batch.check")
     batch = _locked_batch(batch)
     if batch.created_by_id == by.pk:
         raise PermissionDenied(_("编制人不能复核自己编制的批次。"))
@@ -175,7 +170,7 @@ def batch_approve(*, batch: PaymentBatch, by: User, note: str = "", request=None
 @transaction.atomic
 def batch_return(*, batch: PaymentBatch, by: User, note: str, request=None) -> PaymentBatch:
     """The checker sends a batch back: its lines are cancelled and the instalments are due again."""
-    _require(by, Role.FINANCE_CHECKER, _("只有财务复核人员可以复核付款批次。"))
+    require(by, "finance.batch.check")
     if not note.strip():
         raise ValidationError(_("退回批次必须填写原因。"))
     batch = _locked_batch(batch)
@@ -196,11 +191,6 @@ def batch_return(*, batch: PaymentBatch, by: User, note: str, request=None) -> P
     return batch
 
 
-def _require_finance(user: User) -> None:
-    if user.role not in (Role.FINANCE_MAKER, Role.FINANCE_CHECKER):
-        raise PermissionDenied(_("只有财务人员可以导出付款文件。"))
-
-
 def batch_record_export(
     *, batch: PaymentBatch, by: User, file_format: str, layout: str = "", request=None
 ) -> PaymentBatch:
@@ -209,7 +199,7 @@ def batch_record_export(
     A GBK file of a layout whose lines hold characters GBK cannot carry is refused with the list of those lines
     and what to do; the refusal is audited too (in its own transaction, so the refusal survives the error).
     """
-    _require_finance(by)
+    require(by, "finance.export")
     if file_format == "csv-gbk" and layout in LAYOUTS:
         problems = bank_files.non_gbk_lines(batch, LAYOUTS[layout])
         if problems:
@@ -248,7 +238,7 @@ def results_import(
     """Settle a batch's lines from the bank's result rows. A line already settled the same way is left alone
     (re-importing a file changes nothing); a row matching no line, or with another amount, is reported and
     changes nothing."""
-    _require(by, Role.FINANCE_MAKER, _("只有财务经办人员可以导入银行回盘。"))
+    require(by, "finance.results.import")
     batch = _locked_batch(batch)
     if batch.state not in (PaymentBatch.State.EXPORTED, PaymentBatch.State.SETTLED):
         raise ValidationError(_("只有已导出的批次可以导入银行回盘。"))
@@ -312,8 +302,7 @@ def results_import(
 @transaction.atomic
 def payment_reverse(*, line: PaymentLine, by: User, reason: str, request=None) -> PaymentCorrection:
     """Reverse a wrong payment with a new entry and a reason; the instalment becomes payable again."""
-    if by.role not in (Role.FINANCE_MAKER, Role.FINANCE_CHECKER):
-        raise PermissionDenied(_("只有财务人员可以冲正。"))
+    require(by, "finance.reverse")
     if not reason.strip():
         raise ValidationError(_("冲正必须填写原因。"))
     line = PaymentLine.objects.select_for_update().get(pk=line.pk)

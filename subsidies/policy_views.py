@@ -13,9 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from applications.schemes import registry
+from huzhou_craftsman.accounts.access import allowed, can
 from huzhou_craftsman.accounts.feedback import report_errors
-from huzhou_craftsman.accounts.permissions import permission_required, role_required
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from huzhou_craftsman.exports import csv_writer, xlsx_append
 
@@ -27,7 +26,7 @@ def _window(request):
     return dashboard_window.window_for(request.GET.get("window"))
 
 
-@permission_required("accounts.view_dashboard")
+@allowed("dashboard.view")
 def dashboard_page(request):
     window = _window(request)
     return render(
@@ -42,7 +41,7 @@ def dashboard_page(request):
     )
 
 
-@permission_required("accounts.view_dashboard")
+@allowed("dashboard.view")
 def dashboard_export(request, file_format):
     window = _window(request)
     tables = [evaluation.evaluation_table(window), *dashboard.build(window)]
@@ -110,11 +109,7 @@ class ExitForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("退出原因"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-READERS = (Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.ADMINISTRATOR, Role.AUDITOR, Role.FINANCE_MAKER,
-           Role.FINANCE_CHECKER)  # fmt: skip
-
-
-@role_required(*READERS)
+@allowed("studio.view")
 def studio_list(request):
     studios_qs = Studio.objects.select_related("organisation").prefetch_related("reviews")
     return render(
@@ -122,7 +117,7 @@ def studio_list(request):
     )
 
 
-@role_required(*READERS)
+@allowed("studio.view")
 def studio_detail(request, pk):
     studio = get_object_or_404(Studio.objects.select_related("organisation", "exited_by"), pk=pk)
     return render(
@@ -137,13 +132,13 @@ def studio_detail(request, pk):
             "awards": studio.awards.prefetch_related("instalments"),
             "review_form": ReviewForm(initial={"year": timezone.localdate().year - 1}),
             "exit_form": ExitForm(),
-            "can_decide": request.user.role in studios.BUREAU,
+            "can_decide": can(request.user, "studio.decide"),
         },
     )
 
 
 @require_POST
-@role_required(*studios.BUREAU)
+@allowed("studio.decide")
 def studio_review(request, pk):
     studio = get_object_or_404(Studio, pk=pk)
     form = ReviewForm(request.POST)
@@ -160,7 +155,7 @@ def studio_review(request, pk):
 
 
 @require_POST
-@role_required(*studios.BUREAU)
+@allowed("studio.decide")
 def studio_level(request, pk):
     studio = get_object_or_404(Studio, pk=pk)
     form = LevelChangeForm(request.POST)
@@ -177,7 +172,7 @@ def studio_level(request, pk):
 
 
 @require_POST
-@role_required(*studios.BUREAU)
+@allowed("studio.decide")
 def studio_exit(request, pk):
     studio = get_object_or_404(Studio, pk=pk)
     form = ExitForm(request.POST)

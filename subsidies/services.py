@@ -14,8 +14,8 @@ from applications.models import Application, Person, PublicNotice
 from applications.services import already_received
 from applications.transitions import application_transition
 from applications.workflow import Action, State
+from huzhou_craftsman.accounts.access import require
 from huzhou_craftsman.accounts.models import User
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from . import rules
@@ -121,8 +121,7 @@ def notice_close(*, notice: PublicNotice, by: User | None = None, request=None, 
             % {"t": timezone.localtime(notice.closed_at).strftime("%Y-%m-%d %H:%M")}
         )
     if by is not None:
-        if by.role != Role.CITY_APPROVER:
-            raise PermissionDenied(_("只有市级审批人员可以结束公示。"))
+        require(by, "notice.close")
         # The last day is a full day of the notice: objections may still arrive on it.
         if not early and timezone.localdate() <= notice.ends_on:
             raise ValidationError(

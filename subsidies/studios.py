@@ -6,14 +6,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huzhou_craftsman.accounts.access import can
 from huzhou_craftsman.accounts.models import User
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from .models import Award, Instalment, Studio, StudioLevelChange, StudioReview
 
 LEVEL_RANK = {"municipal": 1, "provincial": 2, "national": 3}
-BUREAU = (Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.ADMINISTRATOR)
 
 
 def studio_for_award(award: Award) -> Studio:
@@ -47,7 +46,7 @@ def exit_after_failed_reviews() -> int:
 @transaction.atomic
 def studio_level_change(*, studio: Studio, level: str, reason: str, by: User, request=None) -> StudioLevelChange:
     """Change a studio's rating by a bureau decision (动态调整); its history and paid awards stay as they are."""
-    if by.role not in BUREAU:
+    if not can(by, "studio.decide"):
         raise PermissionDenied(_("只有市级人力社保部门可以调整工作室级别。"))
     if level not in LEVEL_RANK:
         raise ValidationError({"level": _("未知的工作室级别。")})
@@ -73,7 +72,7 @@ def studio_level_change(*, studio: Studio, level: str, reason: str, by: User, re
 @transaction.atomic
 def studio_exit(*, studio: Studio, reason: str, by: User | None, request=None) -> Studio:
     """Take a studio out (退出机制): none of its instalments is paid from now on."""
-    if by is not None and by.role not in BUREAU:
+    if by is not None and not can(by, "studio.decide"):
         raise PermissionDenied(_("只有市级人力社保部门可以决定工作室退出。"))
     if not reason.strip():
         raise ValidationError(_("退出必须写明原因。"))
@@ -99,7 +98,7 @@ def studio_review_record(
     *, studio: Studio, year: int, result: str, notes: str, by: User, attachment=None, request=None
 ) -> StudioReview:
     """Record a yearly review; the N-th failed review in a row (setting, default 2) starts the exit."""
-    if by.role not in BUREAU:
+    if not can(by, "studio.decide"):
         raise PermissionDenied(_("只有市级人力社保部门可以登记工作室考核。"))
     studio = Studio.objects.select_for_update().get(pk=studio.pk)
     if studio.has_exited:

@@ -10,20 +10,19 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huzhou_craftsman.accounts.access import require
 from huzhou_craftsman.accounts.models import User
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 
 from .tax_models import WithholdingRule
 
 FEN = Decimal("0.01")
 # Who may change the withholding setting.
-SETTERS = (Role.FINANCE_CHECKER, Role.ADMINISTRATOR)
 
 
 @dataclass(frozen=True)
@@ -91,8 +90,7 @@ def withholding_set(
     request=None,
 ) -> WithholdingRule:  # fmt: skip
     """Set what is withheld for a scope; audited with the rate before and after."""
-    if by.role not in SETTERS:
-        raise PermissionDenied(_("只有财务复核人员或系统管理员可以调整个税代扣设置。"))
+    require(by, "tax.set")
     if not reason.strip():
         raise ValidationError({"reason": _("调整代扣设置必须写明依据。")})
     if not (Decimal("0") <= rate <= Decimal("1")):

@@ -13,29 +13,21 @@ from django.views.decorators.http import require_POST
 
 from applications.models import PublicNotice
 from applications.schemes import registry
+from huzhou_craftsman.accounts.access import CITY, allowed, scope_of, visible
 from huzhou_craftsman.accounts.models import User
-from huzhou_craftsman.accounts.permissions import role_required
-from huzhou_craftsman.accounts.roles import Role
 
 from . import services, tax
 from .models import Award
 
-# Bureau roles that see every award (read-only here).
-AWARD_STAFF = (Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.FINANCE_MAKER, Role.FINANCE_CHECKER, Role.AUDITOR)
-
 
 def awards_visible_to(user: User) -> QuerySet[Award]:
-    """Awards a user may see: their organisation's, or all for the bureau; instalments prefetched."""
+    """Awards a user may see (accounts.access: their organisation's, or all for the bureau); instalments prefetched."""
     qs = Award.objects.select_related("application", "organisation", "person").prefetch_related("instalments")
-    if user.role == Role.ENTERPRISE:
-        return qs.filter(organisation_id=user.organisation_id)
-    if user.role in AWARD_STAFF:
-        return qs
-    return qs.none()
+    return visible(user, qs)
 
 
 @require_POST
-@role_required(Role.CITY_APPROVER)
+@allowed("notice.close")
 def notice_close(request, pk):
     notice = get_object_or_404(PublicNotice, pk=pk)
     try:
@@ -53,7 +45,7 @@ def notice_close(request, pk):
 
 
 @require_POST
-@role_required(Role.CITY_APPROVER)
+@allowed("notice.close")
 def notice_close_early(request, pk):
     """Demo mode only: end a notice before its last day, so a newcomer can finish the story in one sitting."""
     if not settings.DEMO_MODE:
@@ -74,10 +66,10 @@ def notice_close_early(request, pk):
     return redirect("notice-detail", pk=pk)
 
 
-@role_required(Role.ENTERPRISE, *AWARD_STAFF)
+@allowed("award.view")
 def award_list(request):
     awards = awards_visible_to(request.user)
-    is_staff = request.user.role in AWARD_STAFF
+    is_staff = scope_of(request.user) == CITY
     scheme = request.GET.get("scheme", "")
     if is_staff and scheme in registry.SCHEMES:
         awards = awards.filter(scheme=scheme)

@@ -3,12 +3,11 @@ who may verify an account."""
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from .access import visible
 from .bank_models import BankAccount
 from .models import Organisation, User
-from .roles import Role
 
 Kind = BankAccount.HolderKind
 State = BankAccount.State
@@ -70,42 +69,10 @@ def person_payee_held(resident_id_ref: str) -> Q:
     return ~Exists(accounts.filter(state=State.VERIFIED)) | Exists(accounts.filter(state=State.PENDING))
 
 
-def verifier_role_for(holder_kind: str) -> Role:
-    return Role(settings.BANK_VERIFIER_ROLES[holder_kind])
-
-
-def may_verify(user: User, account: BankAccount) -> bool:
-    """Whether this user's role verifies this kind of holder (a district reviewer only within their district)."""
-    if not user.is_authenticated or not user.has_perm("accounts.verify_bank_account"):
-        return False
-    role = verifier_role_for(account.holder_kind)
-    if user.role != role:
-        return False
-    if role == Role.DISTRICT_REVIEWER and account.holder_kind == Kind.ORGANISATION:
-        return account.organisation.district_id == user.district_id
-    return True
-
-
 def bank_accounts_visible_to(user: User) -> QuerySet[BankAccount]:
-    """The accounts this user may see: an enterprise its own organisation's; a verifier what their role verifies
-    (a district reviewer their district's organisations); read-only city roles everything."""
-    qs = BankAccount.objects.select_related("organisation__district", "submitted_by", "verified_by")
-    role = user.role if user.is_authenticated else None
-    if role == Role.ENTERPRISE:
-        return qs.filter(holder_kind=Kind.ORGANISATION, organisation_id=user.organisation_id)
-    if role is None:
-        return qs.none()
-    if user.has_perm("accounts.view_all"):
-        return qs
-    kinds = [kind for kind in Kind.values if settings.BANK_VERIFIER_ROLES[kind] == role]
-    if not kinds or not user.has_perm("accounts.verify_bank_account"):
-        return qs.none()
-    visible = Q(holder_kind__in=kinds)
-    if role == Role.DISTRICT_REVIEWER:
-        visible = Q(holder_kind=Kind.PERSON) & Q(holder_kind__in=kinds) | Q(
-            holder_kind=Kind.ORGANISATION, organisation__district_id=user.district_id
-        ) & Q(holder_kind__in=kinds)
-    return qs.filter(visible)
+    """The accounts this user may see (accounts.access: an enterprise its own organisation's; a verifier what their
+    role verifies, a district reviewer their district's organisations; read-only city roles everything)."""
+    return visible(user, BankAccount.objects.select_related("organisation__district", "submitted_by", "verified_by"))
 
 
 def payee_accounts_for_organisations(organisation_ids) -> dict[int, PayeeAccount]:

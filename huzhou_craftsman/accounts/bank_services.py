@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import identifiers
+from .access import can, verifier_role_for
 from .bank_models import BankAccount
-from .bank_selectors import holder_filter, may_verify, verifier_role_for
+from .bank_selectors import holder_filter
 from .models import Organisation, User
-from .roles import Role
 from .services import audit_record
 from .uploads import check_upload
 
@@ -40,15 +40,11 @@ def _masked(account: BankAccount) -> dict:
 
 
 def _may_propose(by: User, *, holder_kind: str, organisation: Organisation | None) -> bool:
-    if by.is_read_only:
-        return False
     if holder_kind == Kind.ORGANISATION:
-        return (by.role == Role.ENTERPRISE and by.organisation_id == organisation.pk) or by.has_perm(
-            "accounts.change_organisation"
-        )
+        return can(by, "bank_account.propose", organisation)
     # A person's account comes with an application (the applications layer checks that the enterprise user acts
     # for that application) or from staff who manage the portal.
-    return by.role == Role.ENTERPRISE or by.has_perm("accounts.change_organisation")
+    return can(by, "bank_account.propose")
 
 
 def _lock_holder(*, organisation: Organisation | None, person_resident_id: str) -> None:
@@ -159,7 +155,7 @@ def _locked_pending(account: BankAccount) -> BankAccount:
 def _check_verifier(account: BankAccount, by: User) -> None:
     if account.submitted_by_id is not None and account.submitted_by_id == by.pk:
         raise PermissionDenied(_("提交收款账户变更的人不能核验自己的变更，须由另一人核验。"))
-    if not may_verify(by, account):
+    if not can(by, "bank_account.verify", account):
         raise PermissionDenied(
             _("收款账户由%(role)s核验（区县初审人员只核验本区县单位的账户）。")
             % {"role": verifier_role_for(account.holder_kind).label}

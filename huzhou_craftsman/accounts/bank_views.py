@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import bank_services
+from .access import allowed, can, require
 from .bank_models import BankAccount
-from .bank_selectors import bank_accounts_visible_to, may_verify
+from .bank_selectors import bank_accounts_visible_to
 from .feedback import report_errors
 from .forms import BankAccountFilter, BankDecisionForm
 from .services import audit_record
@@ -20,15 +21,9 @@ from .uploads import CONTENT_TYPES
 PAGE_SIZE = 50
 
 
-def _may_list(user) -> bool:
-    return user.has_perm("accounts.verify_bank_account") or user.has_perm("accounts.view_all")
-
-
-@login_required
+@allowed("bank_account.list")
 def bank_account_queue(request):
     """Staff list of payee accounts; by default the pending changes, oldest first."""
-    if not _may_list(request.user):
-        raise PermissionDenied(_("您没有访问此页面的权限。"))
     data = request.GET.copy()
     data.setdefault("state", BankAccount.State.PENDING)
     filterset = BankAccountFilter(data, queryset=bank_accounts_visible_to(request.user))
@@ -37,11 +32,11 @@ def bank_account_queue(request):
     return render(request, "accounts/bank_account_queue.html", {"filter": filterset, "page": page})
 
 
-@login_required
+@login_required  # visible() decides: an account outside one\'s reach is a 404, as if it did not exist
 def bank_account_detail(request, pk):
     """One account: the full number only for whoever may verify it (and only while it awaits them)."""
     account = get_object_or_404(bank_accounts_visible_to(request.user), pk=pk)
-    can_decide = account.state == BankAccount.State.PENDING and may_verify(request.user, account)
+    can_decide = account.state == BankAccount.State.PENDING and can(request.user, "bank_account.verify", account)
     can_decide = can_decide and account.submitted_by_id != request.user.pk
     if can_decide:
         # Seeing a full account number is itself recorded.
@@ -53,7 +48,7 @@ def bank_account_detail(request, pk):
     )
 
 
-@login_required
+@login_required  # visible() decides: an account outside one\'s reach is a 404, as if it did not exist
 def bank_account_proof(request, pk):
     """Serve the proof inline to whoever may see the account; every viewing is recorded."""
     account = get_object_or_404(bank_accounts_visible_to(request.user), pk=pk)
@@ -72,11 +67,10 @@ def bank_account_proof(request, pk):
 
 
 @require_POST
-@login_required
+@allowed("bank_account.verify")
 def bank_account_decide(request, pk):
     account = get_object_or_404(bank_accounts_visible_to(request.user), pk=pk)
-    if not may_verify(request.user, account):
-        raise PermissionDenied(_("您无权核验该收款账户。"))
+    require(request.user, "bank_account.verify", account)
     form = BankDecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择核验通过或退回。"))

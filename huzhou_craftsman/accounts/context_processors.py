@@ -1,11 +1,10 @@
 from django.conf import settings
 
-from .roles import ROLE_PERMISSIONS, Role
+from .access import actions_for
 
-REVIEW_ROLES = (Role.DISTRICT_REVIEWER, Role.CITY_REVIEWER, Role.CITY_APPROVER, Role.AUDITOR)
-# What the navigation offers follows the role table itself (roles are the only way permissions are granted, see
-# accounts/roles.py): no permission queries on every page, as ``perms`` would make.
-NAV_PERMISSIONS = {role: frozenset(perms) for role, perms in ROLE_PERMISSIONS.items()}
+# What the navigation offers follows the table of actions (accounts/access.py), per role, so a link is shown exactly
+# to those whom its page lets in; no permission queries on every page, as ``perms`` would make.
+_NAV_CACHE: dict = {}
 
 
 def portal(request):
@@ -16,6 +15,13 @@ def portal(request):
         "PORTAL_NAME": settings.PORTAL_NAME,
         "ISSUING_OFFICE": settings.ISSUING_OFFICE,
         "user_role": role,
-        "REVIEW_ROLES": REVIEW_ROLES,
-        "role_perms": NAV_PERMISSIONS.get(role, frozenset()),
+        "can": _actions_of(user) if role is not None else {},
     }
+
+
+def _actions_of(user) -> dict:
+    """The role's actions as nested dicts (``{% if can.finance.view %}``), built once per role and process."""
+    key = user.role
+    if key not in _NAV_CACHE:
+        _NAV_CACHE[key] = actions_for(user)
+    return _NAV_CACHE[key]

@@ -26,6 +26,22 @@ STAFF_ROLES = frozenset(Role) - {Role.ENTERPRISE}
 # Roles that may look but never change anything (every unsafe HTTP method is refused).
 READ_ONLY_ROLES = frozenset({Role.AUDITOR})
 
+# Role groups, declared once: accounts/access.py builds its table of actions from these, and no module keeps a tuple
+# of roles of its own.
+ALL_ROLES = frozenset(Role)
+APPLICANTS = frozenset({Role.ENTERPRISE})
+DISTRICT_REVIEWERS = frozenset({Role.DISTRICT_REVIEWER})
+CITY_ROLES = frozenset({Role.CITY_REVIEWER, Role.CITY_APPROVER})
+CITY_APPROVERS = frozenset({Role.CITY_APPROVER})
+REVIEWERS = DISTRICT_REVIEWERS | CITY_ROLES
+FINANCE_MAKERS = frozenset({Role.FINANCE_MAKER})
+FINANCE_CHECKERS = frozenset({Role.FINANCE_CHECKER})
+FINANCE_ROLES = FINANCE_MAKERS | FINANCE_CHECKERS
+AUDITORS = READ_ONLY_ROLES
+ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
+# The city bureau's own decisions (studios' reviews, level and exit): city review, approval and the administrator.
+CITY_BUREAU = CITY_ROLES | ADMINISTRATORS
+
 # role -> permissions ("app_label.codename"). Custom permissions are declared on accounts.User.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.ENTERPRISE: ("accounts.apply",),

@@ -2,21 +2,13 @@
 
 from django.db.models import QuerySet
 
+from .access import visible
 from .models import AuditEvent, Organisation, User
-from .roles import Role
 
 
 def organisations_visible_to(user: User) -> QuerySet[Organisation]:
-    """Return the organisations this user may see: their own, their district's, or all (city level)."""
-    qs = Organisation.objects.select_related("district", "verified_by")
-    role = user.role
-    if role == Role.ENTERPRISE:
-        return qs.filter(pk=user.organisation_id)
-    if role == Role.DISTRICT_REVIEWER:
-        return qs.filter(district_id=user.district_id)
-    if role is None:
-        return qs.none()
-    return qs
+    """Return the organisations this user may see (accounts.access: their own, their district's, or all)."""
+    return visible(user, Organisation.objects.select_related("district", "verified_by"))
 
 
 def audit_events() -> QuerySet[AuditEvent]:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import identifiers
+from .access import require
 from .models import AuditEvent, Organisation, User
 from .roles import Role
 
@@ -59,10 +60,7 @@ def audit_record(
 def organisation_verify(*, organisation: Organisation, by: User, request=None) -> Organisation:
     """Mark an organisation as verified by a district reviewer of its district (or an administrator)."""
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
-    if not by.has_perm("accounts.verify_organisation"):
-        raise PermissionDenied(_("您没有认定申报单位的权限。"))
-    if by.role == Role.DISTRICT_REVIEWER and by.district_id != organisation.district_id:
-        raise PermissionDenied(_("只能认定本区县的申报单位。"))
+    require(by, "organisation.verify", organisation)  # a district reviewer: its own district's organisations
     if organisation.is_verified:
         raise ValidationError(_("该单位已于 %(t)s 认定，无需重复认定。"), params={"t": organisation.verified_at})
     organisation.is_verified = True
@@ -195,8 +193,8 @@ def organisation_update_bank(
 @transaction.atomic
 def user_set_role(*, user: User, role: Role, by: User, request=None) -> User:
     """Give a user exactly one role (and the scope flags it implies); only an administrator may, never to themself."""
-    if by.role != Role.ADMINISTRATOR and not by.is_superuser:
-        raise PermissionDenied(_("只有系统管理员可以变更用户角色。"))
+    if not by.is_superuser:
+        require(by, "user.role.set")
     if by.pk == user.pk:
         raise PermissionDenied(_("不能变更自己的角色，须由另一名管理员操作。"))
     user = User.objects.select_for_update().get(pk=user.pk)

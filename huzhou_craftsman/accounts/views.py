@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from huzhou_craftsman import exports, public_names
 
 from . import selectors, services
+from .access import allowed
 from .bank_selectors import payee_account_for
 from .forms import (
     AuditEventFilter,
@@ -22,8 +23,7 @@ from .forms import (
     OrganisationRegistrationForm,
     non_gbk_warnings,
 )
-from .permissions import permission_required, role_required
-from .roles import ROLE_HOME, Role
+from .roles import ROLE_HOME
 
 PAGE_SIZE = 50
 
@@ -44,17 +44,17 @@ def _staff_home(template):
     return view
 
 
-admin_home = role_required(Role.ADMINISTRATOR)(_staff_home("home/admin.html"))
+admin_home = allowed("portal.manage")(_staff_home("home/admin.html"))
 
 
-@permission_required("accounts.view_organisation")
+@allowed("organisation.list")
 def organisation_list(request):
     filterset = OrganisationFilter(request.GET, queryset=selectors.organisations_visible_to(request.user))
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "accounts/organisation_list.html", {"filter": filterset, "page": page})
 
 
-@login_required
+@allowed("organisation.view")
 def organisation_detail(request, pk):
     organisation = get_object_or_404(selectors.organisations_visible_to(request.user), pk=pk)
     payee = payee_account_for(organisation=organisation)
@@ -88,7 +88,7 @@ def register(request):
     return render(request, "accounts/register.html", {"form": form})
 
 
-@role_required(Role.ENTERPRISE, Role.ADMINISTRATOR)
+@allowed("bank_account.propose")
 def organisation_bank_update(request, pk):
     """Propose new bank details with a proof; the account in force stays until a second person verifies them."""
     organisation = get_object_or_404(selectors.organisations_visible_to(request.user), pk=pk)
@@ -127,7 +127,7 @@ def _form_errors(form, error: ValidationError) -> None:
 
 
 @require_POST
-@permission_required("accounts.verify_organisation")
+@allowed("organisation.verify")
 def organisation_verify(request, pk):
     organisation = get_object_or_404(selectors.organisations_visible_to(request.user), pk=pk)
     try:
@@ -139,7 +139,7 @@ def organisation_verify(request, pk):
     return redirect("organisation-detail", pk=pk)
 
 
-@permission_required("accounts.view_auditevent")
+@allowed("audit.view")
 def audit_event_list(request):
     filterset = AuditEventFilter(request.GET, queryset=selectors.audit_events())
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -151,7 +151,7 @@ class _Echo:
         return value
 
 
-@permission_required("accounts.view_auditevent")
+@allowed("audit.view")
 def audit_event_export(request):
     """Stream the filtered audit trail as CSV (UTF-8 with BOM so that Excel shows the Chinese); the export is audited."""
     filterset = AuditEventFilter(request.GET, queryset=selectors.audit_events())

@@ -12,7 +12,7 @@ from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import InterfaceError, transaction
 from django.db import OperationalError as DatabaseOperationalError
@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from applications.models import PublicNotice
+from huzhou_craftsman.accounts.access import require
 from huzhou_craftsman.accounts.models import User
-from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import audit_record
 from huzhou_craftsman.background import publish
 from subsidies.models import Award
@@ -365,8 +365,7 @@ def regeneration_candidates(*, year: int, kind: str = ""):
 @transaction.atomic
 def documents_regenerate(*, year: int, kind: str = "", reason: str, by: User, request=None) -> RegenerationJob:
     """Start a job re-issuing every current document of a year (e.g. after the issuing office was renamed)."""
-    if by.role != Role.ADMINISTRATOR:
-        raise PermissionDenied(_("只有系统管理员可以批量重新生成文书。"))
+    require(by, "document.regenerate")
     reason = _require_reason(reason)
     ids = list(regeneration_candidates(year=year, kind=kind).order_by("pk").values_list("pk", flat=True))
     if not ids:

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -12,8 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from huzhou_craftsman.accounts.permissions import role_required
-from huzhou_craftsman.accounts.roles import Role
+from huzhou_craftsman.accounts.access import allowed
 
 from . import render as documents_render
 from . import services, signing
@@ -72,7 +70,7 @@ def verify(request, token):
     return response
 
 
-@login_required
+@allowed("document.view")
 def download(request, pk):
     """The PDF itself, for the award's organisation and the bureau (404 for anyone else); every download is audited."""
     document = get_object_or_404(documents_visible_to(request.user), pk=pk)
@@ -86,7 +84,7 @@ def download(request, pk):
     return response
 
 
-@login_required
+@allowed("document.view")
 def document_list(request):
     documents = documents_visible_to(request.user).order_by("-requested_at", "-id")
     kind = request.GET.get("kind", "")
@@ -100,7 +98,7 @@ def document_list(request):
     )
 
 
-@role_required(Role.ADMINISTRATOR)
+@allowed("document.regenerate")
 def regenerate(request):
     """Start a batch regeneration (a Celery job) and list the recent ones."""
     form = RegenerationForm(request.POST or None)
@@ -124,7 +122,7 @@ def regenerate(request):
 
 
 @never_cache
-@role_required(Role.ADMINISTRATOR)
+@allowed("document.regenerate")
 def regenerate_job(request, pk):
     """A job's progress; the page reloads itself every two seconds until the job is done."""
     job = get_object_or_404(RegenerationJob.objects.select_related("created_by"), pk=pk)

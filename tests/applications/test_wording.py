@@ -13,7 +13,7 @@ from tests.applications.conftest import craftsman_post, save_draft
 from tests.applications.test_materials_and_roster import xlsx
 from tests.applications.test_notices import craftsman_awaiting, submitted
 from tests.conftest import login
-from tests.factories import RoundFactory, make_resident_id, make_user
+from tests.factories import RoundFactory, make_resident_id, make_user, training
 
 pytestmark = pytest.mark.django_db
 
@@ -59,8 +59,8 @@ def test_the_roster_on_the_page_counts_apprentices_from_one(client, enterprise_u
     rows = roster.read_roster(
         xlsx(
             [
-                ["甲", make_resident_id(101, birth="20000101"), "数控车工", 24, 12, 7],
-                ["乙", make_resident_id(102, birth="20010101"), "电工", 24, 12, 7],
+                ["甲", make_resident_id(101, birth="20000101"), "数控车工", 24, 12, *training(7)],
+                ["乙", make_resident_id(102, birth="20010101"), "电工", 24, 12, *training(7)],
             ]
         )
     )
@@ -73,7 +73,7 @@ def test_the_roster_on_the_page_counts_apprentices_from_one(client, enterprise_u
 
 def test_import_errors_say_their_numbers_are_the_spreadsheet_rows():
     with pytest.raises(ValidationError) as error:
-        roster.read_roster(xlsx([["", make_resident_id(102), "电工", 24, 12, 7]]))
+        roster.read_roster(xlsx([["", make_resident_id(102), "电工", 24, 12, *training(7)]]))
     messages = error.value.messages
     assert messages[0] == "以下“第 N 行”指 Excel 表格左侧的行号（第 1 行为表头）。"
     assert messages[1].startswith("第 2 行：姓名不能为空")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -532,5 +533,5 @@ def test_a_job_resumes_where_it_stopped_and_shows_progress_while_running():
 def test_only_administrators_regenerate():
     client, _user = Client(), make_user(Role.CITY_APPROVER)
     assert login(client, _user).get(reverse("documents-regenerate")).status_code == 403
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied, match="只有系统管理员"):
         services.documents_regenerate(year=2026, reason="x", by=_user)
