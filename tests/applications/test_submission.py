@@ -240,8 +240,9 @@ def test_a_refused_submission_writes_nothing_and_sends_nothing(
 def test_submission_query_count_is_pinned(ready_application, enterprise_user, django_assert_num_queries):
     # The deadline rush (issue 18): one locked read with its joins, two prefetches (no roster), one sum of awards, the
     # claim keys (an insert under a savepoint: 3), one UPDATE, the audit event, the notification, the version;
-    # plus the savepoint of the service's own atomic block inside the test's transaction. More is a regression.
-    with django_assert_num_queries(13):
+    # plus the savepoint of the service's own atomic block inside the test's transaction; and, for a title paid to
+    # the person, one read of the person's payee account (RULES.md "Who is paid"). More is a regression.
+    with django_assert_num_queries(14):
         services.application_submit(application=ready_application, by=enterprise_user)
     version = ApplicationVersion.objects.get(application=ready_application)
     assert [a["requirement"] for a in version.snapshot["attachments"]] == ["推荐表"]

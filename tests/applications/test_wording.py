@@ -67,7 +67,7 @@ def test_the_roster_on_the_page_counts_apprentices_from_one(client, enterprise_u
     services.roster_replace(application=draft, rows=rows, by=enterprise_user)
     login(client, enterprise_user)
     page = client.get(reverse("application-detail", args=[draft.pk])).content.decode()
-    cells = re.findall(r"<tr><td>(\d+)</td><td>(甲|乙)</td>", page)
+    cells = re.findall(r"<tr><td[^>]*>(\d+)</td><td[^>]*>(甲|乙)</td>", page)
     assert cells == [("1", "甲"), ("2", "乙")]
 
 
