@@ -32,7 +32,7 @@ from subsidies.models import Award
 from tests.applications.test_notices import craftsman_awaiting
 from tests.factories import make_user
 from tests.subsidies.test_documents import file_bytes, generated, make_award, pdf_text, requested
-from tests.test_settings_modes import run_manage
+from tests.test_settings_modes import PAYER, run_manage
 
 pytestmark = pytest.mark.django_db
 
@@ -295,6 +295,7 @@ PRODUCTION = {
     "PORTAL_PRODUCTION": "1",
     "SECRET_KEY": "k3#v9Lq!xZ2@pW7&rT5^mN8*bY4(cU6)hJ1_dF0+gS3=aE9-oI2?uK7<lP5>wQ8",
     "ALLOWED_HOSTS": "portal.hzrs.example.cn",
+    **PAYER,  # the paying account is required too; this test is about the signing key
 }
 
 
