@@ -13,7 +13,7 @@ from tests.applications.conftest import craftsman_post, save_draft
 from tests.applications.test_materials_and_roster import xlsx
 from tests.applications.test_notices import craftsman_awaiting, submitted
 from tests.conftest import login
-from tests.factories import RoundFactory, make_resident_id, make_user
+from tests.factories import RoundFactory, make_resident_id, make_user, training
 
 pytestmark = pytest.mark.django_db
 
@@ -59,15 +59,15 @@ def test_the_roster_on_the_page_counts_apprentices_from_one(client, enterprise_u
     rows = roster.read_roster(
         xlsx(
             [
-                ["甲", make_resident_id(101, birth="20000101"), "数控车工", 24, 12, 7],
-                ["乙", make_resident_id(102, birth="20010101"), "电工", 24, 12, 7],
+                ["甲", make_resident_id(101, birth="20000101"), "数控车工", 24, 12, *training(7)],
+                ["乙", make_resident_id(102, birth="20010101"), "电工", 24, 12, *training(7)],
             ]
         )
     )
     services.roster_replace(application=draft, rows=rows, by=enterprise_user)
     login(client, enterprise_user)
     page = client.get(reverse("application-detail", args=[draft.pk])).content.decode()
-    cells = re.findall(r"<tr><td>(\d+)</td><td>(甲|乙)</td>", page)
+    cells = re.findall(r"<tr><td[^>]*>(\d+)</td><td[^>]*>(甲|乙)</td>", page)
     assert cells == [("1", "甲"), ("2", "乙")]
 
 
