@@ -17,9 +17,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
+# The embedded database, media and demo keys live here (the walkthrough test points it at a fresh directory).
+VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 # An env file is read only when asked for, so a deployment's .env (used by docker compose) never leaks into
 # a developer's `make run` in the same checkout.
 if "PORTAL_ENV_FILE" in env:

@@ -117,10 +117,11 @@ def test_the_dashboard_exports_neutralise_a_hostile_district_name(client):
     District.objects.filter(code="wuxing").update(name=FORMULA)
     make_award(total="1000.00", instalments=("1000.00",))
     login(client, make_user(Role.AUDITOR))
-    body = client.get(reverse("dashboard-export", args=["csv"])).content.decode("utf-8-sig")
+    since = "?window=since"  # the award is approved today, after the policy window (the default)
+    body = client.get(reverse("dashboard-export", args=["csv"]) + since).content.decode("utf-8-sig")
     cells = [cell for row in csv.reader(io.StringIO(body)) for cell in row]
     assert "'" + FORMULA in cells and not any(starts_a_formula(c) for c in cells)
-    response = client.get(reverse("dashboard-export", args=["xlsx"]))
+    response = client.get(reverse("dashboard-export", args=["xlsx"]) + since)
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     cells = [c for sheet in workbook.worksheets for row in sheet.iter_rows() for c in row]
     assert any(c.value == "'" + FORMULA and c.data_type == "s" for c in cells)

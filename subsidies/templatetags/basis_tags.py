@@ -17,14 +17,15 @@ register = template.Library()
 
 
 def english_summary(application, total, instalments: int | None) -> str:
-    from applications.schemes.competition import ROLES
-
     parts = [str(application.get_scheme_display())]
     if application.level_label:
         parts.append(str(application.level_label))
-    role = application.details.get("role") if application.scheme == "competition" else None
-    if role in ROLES:
-        parts.append(str(ROLES[role]))
+    # A scheme whose form asks for a role (competitions) names it, in the scheme form's own words.
+    role_field = application.definition.form_class.base_fields.get("role")
+    roles = dict(getattr(role_field, "choices", None) or [])
+    role = application.details.get("role")
+    if role in roles:
+        parts.append(str(roles[role]))
     head = " · ".join(parts)
     if total is None:
         return head
