@@ -118,5 +118,6 @@ def test_demo_mode_is_on_only_in_embedded_mode():
     assert show("settings.DEMO_MODE", DEMO_MODE="0") == "False"
     server = {"DATABASE_URL": "postgres://u:p@db:5432/portal", "REDIS_URL": "redis://broker:6379/0"}
     assert show("settings.DEMO_MODE", DEMO_MODE="1", **server) == "False"
-    production = {"PORTAL_PRODUCTION": "1", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "portal.example.cn"}
+    production = {"PORTAL_PRODUCTION": "1", "SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "portal.example.cn", **PAYER,
+                  "DOCUMENT_SIGNING": "0"}  # fmt: skip
     assert show("settings.DEMO_MODE", DEMO_MODE="1", **production) == "False"

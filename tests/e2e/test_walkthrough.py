@@ -125,6 +125,16 @@ def test_the_walkthrough_from_a_fresh_database(desk, shot, tmp_path):
     ent.get_by_label("技能等级").select_option(label="高级技师")
     ent.get_by_role("button", name="保存草稿").click()
     expect(ent.get_by_test_id("estimate")).to_contain_text("10,000.00")
+    # 2. The awardee's own account: the title is paid to him, not to his employer.
+    payee = ent.get_by_test_id("payee")
+    payee.get_by_label("账户类型").select_option("personal")
+    payee.get_by_label("开户名称（须为本人姓名）").fill("钱立新")
+    payee.get_by_label("银行账号").fill("6217000010009012345")
+    payee.get_by_label("开户银行").fill("中国工商银行湖州分行")
+    payee.get_by_label("开户行联行号").fill("102336000015")
+    payee.get_by_label("银行卡或社会保障卡正面影像").set_input_files(str(material))
+    payee.get_by_role("button", name="提交账户").click()
+    expect(ent.get_by_text("领奖人账户已提交")).to_be_visible()
     ent.get_by_label("上传推荐表（单位盖章）").set_input_files(str(material))
     ent.get_by_role("listitem").filter(has_text="推荐表（单位盖章）").get_by_role(
         "button", name="上传", exact=True
@@ -169,28 +179,36 @@ def test_the_walkthrough_from_a_fresh_database(desk, shot, tmp_path):
     expect(ent.get_by_role("link", name="下载").first).to_be_visible()
     shot(ent, "09-letter")
 
+    # 10. A finance checker verifies the awardee's account against the bank card image.
+    checker = desk("finance_checker")
+    checker.goto("/bank-accounts/")
+    checker.get_by_role("link", name=re.compile("钱立新")).first.click()
+    checker.get_by_role("button", name="核验通过").click()
+    expect(checker.get_by_text("已核验").first).to_be_visible()
+
     # 10-11. Finance prepares a batch; a second person checks it.
     finance = desk("finance")
     finance.goto("/finance/")
     finance.get_by_label("全选").check()
     finance.get_by_role("button", name="用所选款项编制付款批次").click()
     batch_url = finance.url
-    checker = desk("finance_checker")
     checker.goto(batch_url)
     checker.get_by_role("button", name="复核通过").click()
     expect(checker.get_by_test_id("batch-state")).to_have_text("已复核，可导出")
 
     # 12-13. Export the bank file; import the bank's answer made from it.
     finance.goto(batch_url)
+    # The title is paid to the person: the 代发 file (对私, with his ID number), net of the income tax withheld.
     with finance.expect_download() as download:
-        finance.get_by_role("button", name="XLSX").first.click()
+        finance.get_by_test_id("bank-file-payroll").get_by_role("button", name="XLSX").click()
     exported = tmp_path / "batch.xlsx"
     download.value.save_as(exported)
     rows = [r for r in load_workbook(exported).active.iter_rows(values_only=True) if r and isinstance(r[0], int)]
+    assert [(r[2], r[5]) for r in rows] == [("钱立新", 8000)]  # 10,000 less 20% withheld as 偶然所得
     answer = Workbook()
     answer.active.append(["收款账号", "金额", "结果", "失败原因"])
     for row in rows:
-        answer.active.append([row[1], f"{row[6]:.2f}", "成功", ""])
+        answer.active.append([row[1], f"{row[5]:.2f}", "成功", ""])
     buffer = io.BytesIO()
     answer.save(buffer)
     (tmp_path / "result.xlsx").write_bytes(buffer.getvalue())
