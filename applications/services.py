@@ -243,7 +243,9 @@ def payee_account_propose(*, application: Application, details: dict, proof, by:
         raise ValidationError(_("申报已提交，领奖人账户的变更请联系市人力社保局。"))
     return bank_account_propose(
         person_resident_id=application.person.resident_id,
-        person_name=application.person.name,
+        # The name as the enterprise entered it: the registered name of a number is never revealed to it (a
+        # mismatch is shown to the reviewers, and the finance checker verifies the account against the bank card).
+        person_name=application.person_display_name,
         details=details,
         proof=proof,
         by=by,

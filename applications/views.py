@@ -167,7 +167,7 @@ def application_detail(request, pk):
             "roster_form": RosterUploadForm(),
             "withdraw_form": WithdrawForm(),
             "payee": payee,
-            "payee_form": PersonPayeeAccountForm(initial={"account_name": application.person.name})
+            "payee_form": PersonPayeeAccountForm(initial={"account_name": application.person_display_name})
             if payee is not None
             else None,
             "is_owner": can(request.user, "application.apply"),

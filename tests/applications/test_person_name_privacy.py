@@ -11,7 +11,7 @@ from applications.models import Application, Person
 from huzhou_craftsman.accounts.roles import Role
 from tests.applications.conftest import attach_required, craftsman_post
 from tests.conftest import login
-from tests.factories import make_resident_id, make_user
+from tests.factories import make_resident_id, make_user, verified_person_account
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +59,7 @@ def test_the_reviewer_sees_that_the_entered_name_differs(client, craftsman_round
     )
     application = Application.objects.get()
     attach_required(application, enterprise)
+    verified_person_account(application.person)  # the awardee's own account, as finance verified it
     services.application_submit(application=application, by=enterprise)
     login(client, make_user(Role.DISTRICT_REVIEWER, district=application.district))
     page = client.get(reverse("review-detail", args=[application.pk])).content.decode()
@@ -76,6 +77,7 @@ def test_a_matching_name_gives_no_warning(client, craftsman_round):
     )
     application = Application.objects.get()
     attach_required(application, enterprise)
+    verified_person_account(application.person)  # the awardee's own account, as finance verified it
     services.application_submit(application=application, by=enterprise)
     login(client, make_user(Role.DISTRICT_REVIEWER, district=application.district))
     page = client.get(reverse("review-detail", args=[application.pk])).content.decode()
