@@ -45,6 +45,16 @@ def test_enterprise_drafts_attaches_and_submits_a_craftsman_application(page, sh
     assert page.get_by_text("材料“推荐表（盖章）”已上传").is_visible()
     shot(page, "ready-to-submit")
 
+    # The title is paid to the nominee: his own account goes with the application.
+    payee = page.get_by_test_id("payee")
+    payee.get_by_label("账户类型").select_option("personal")  # the account name is filled in with his name
+    payee.get_by_label("银行账号").fill("6217000010009012345")
+    payee.get_by_label("开户银行").fill("中国工商银行湖州分行")
+    payee.get_by_label("开户行联行号").fill("102336000015")
+    payee.get_by_label("银行卡或社会保障卡正面影像").set_input_files(str(material))
+    payee.get_by_role("button", name="提交账户").click()
+    assert page.get_by_text("领奖人账户已提交").is_visible()
+
     page.get_by_role("button", name="提交申报").click()
     assert page.get_by_text("申报已提交").is_visible()
     assert page.get_by_test_id("state").inner_text() == "已提交，等待区县审核"
