@@ -248,7 +248,7 @@ def _check_row(c: _Checker, number: int, cells: list) -> ListRow | None:
         org_name, uscc = _text(cells[0]), c.uscc(number, cells[1], required=True)
         level = c.code(number, cells[2], c.levels, "级别")
         studio = _text(cells[3])
-        if c.scheme == "master_studio" and not studio:
+        if registry.get(c.scheme).opens_studio and not studio:  # a studio is named; a base is not
             c.error(number, _("工作室名称不能为空。"))
         name = _text(cells[4])
         resident_id = c.resident_id(number, cells[5], "负责人身份证号", required=False)

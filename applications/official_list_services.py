@@ -239,12 +239,14 @@ def _make_offers(official_list: OfficialList, records: list[OfficialListRow], *,
     caller. The rules engine says what each is worth, counting what the person already holds (就高)."""
     rnd = official_list.round
     scheme = schemes.get(rnd.scheme)
-    if rnd.scheme == "competition":
+    trade_ids = {r.trade_id for r in records if r.trade_id}
+    if trade_ids:  # a competition list: its rows name catalogue trades, read once for all of them
         from .catalogue import CompetitionTrade
 
-        trades = CompetitionTrade.objects.select_related("edition").in_bulk({r.trade_id for r in records})
+        trades = CompetitionTrade.objects.select_related("edition").in_bulk(trade_ids)
         for record in records:
-            record.trade = trades[record.trade_id]
+            if record.trade_id:
+                record.trade = trades[record.trade_id]
     received = _received_by_person(scheme, {r.person_id for r in records if r.person_id})
     drafts, keys_seen, memo = [], set(), {}
     for record in records:

@@ -232,7 +232,7 @@ def test_a_refusing_seal_service_fails_the_document_with_its_answer(settings, se
 
 
 @pytest.mark.django_db(transaction=True)
-def test_numbers_stay_gap_free_under_concurrent_approvals():
+def test_numbers_stay_gap_free_under_concurrent_approvals(reference_data):
     awards = [make_award() for _ in range(12)]
     year = timezone.localdate().year
 
