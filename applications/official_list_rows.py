@@ -1,8 +1,9 @@
 """Reading an official list's XLSX: one template per kind, and every row checked (IDs, USCCs, catalogue codes)
-with every error reported at once. Nothing here writes to the database."""
+with every error reported at once. Rows are read and checked one at a time. Nothing here writes to the database."""
 
 import io
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -109,8 +110,9 @@ def _choices(mapping) -> dict[str, str]:
     return {**found, **{code: code for code, _label in mapping}}
 
 
-def read_rows(upload, kind: str) -> list[tuple[int, list]]:
-    """Read the first sheet of an uploaded XLSX: (Excel row number, cells) after a header that matches the template."""
+def read_rows(upload, kind: str) -> Iterator[tuple[int, list]]:
+    """Open an uploaded XLSX and check its header now; return the rows after it, (Excel row number, cells), read one
+    at a time as they are asked for (openpyxl read-only: the workbook is never held whole in memory)."""
     columns = COLUMNS[ListKind(kind)]
     try:
         workbook = load_workbook(upload, read_only=True, data_only=True)
@@ -119,40 +121,61 @@ def read_rows(upload, kind: str) -> list[tuple[int, list]]:
     try:
         rows = workbook.worksheets[0].iter_rows(values_only=True)
         header = [_text(c) for c in next(rows, ())][: len(columns)]
-        if header != columns:
-            raise ValidationError(_("表头与模板不一致：第一行应为 %(cols)s。") % {"cols": "、".join(columns)})
-        found = []
+    except (SyntaxError, KeyError, ValueError, TypeError, IndexError):
+        workbook.close()
+        raise ValidationError(_("文件内容已损坏，无法读取：请用平台提供的 XLSX 模板重新填写。")) from None
+    if header != columns:
+        workbook.close()
+        raise ValidationError(_("表头与模板不一致：第一行应为 %(cols)s。") % {"cols": "、".join(columns)})
+    return _data_rows(workbook, rows, len(columns))
+
+
+def _data_rows(workbook, rows, width: int) -> Iterator[tuple[int, list]]:
+    try:
+        found = 0
         for number, cells in enumerate(rows, start=2):
-            cells = list(cells[: len(columns)]) + [None] * (len(columns) - len(cells))
+            cells = list(cells[:width]) + [None] * (width - len(cells))
             if any(_text(c) for c in cells):
-                found.append((number, cells))
-            if len(found) > MAX_ROWS:
-                raise ValidationError(_("名单超过 %(max)s 行，请拆分后导入。") % {"max": MAX_ROWS})
-        return found
-    except (SyntaxError, KeyError, ValueError, TypeError, IndexError) as error:
-        if isinstance(error, ValidationError):
-            raise
+                found += 1
+                if found > MAX_ROWS:
+                    raise ValidationError(_("名单超过 %(max)s 行，请拆分后导入。") % {"max": MAX_ROWS})
+                yield number, cells
+    except (SyntaxError, KeyError, ValueError, TypeError, IndexError):
         raise ValidationError(_("文件内容已损坏，无法读取：请用平台提供的 XLSX 模板重新填写。")) from None
     finally:
         workbook.close()
 
 
-class _Checker:
-    """Collects every error of every row; a row's problems never hide the next row's."""
+class RowChecker:
+    """Checks one row at a time and collects every error of every row; a row's problems never hide the next row's.
+
+    It holds nothing per row: what needs the other rows (a row repeated, one ID under two names) is found by the
+    import against what it has already written (``official_list_services``), so memory does not grow with the list.
+    """
+
+    USCC_MEMO = 5000  # distinct USCCs remembered as checked; a list names few organisations many times
 
     def __init__(self, kind: str, scheme: str):
         self.kind, self.scheme = ListKind(kind), scheme
-        self.errors: list[str] = []
-        self.seen: dict[str, int] = {}
+        self.errors: list[tuple[int, str]] = []
         self.provincial = _choices(PROVINCIAL_TITLES.items())
         self.basis = _choices([c for c in IN_HUZHOU_BASIS if c[0] != "none"])
         self.roles = _choices([(code, ROLES[code]) for code in LIST_ROLES])
         self.levels = _choices(registry.get(scheme).levels.items())
         self.trades: dict[tuple[str, str], tuple[int, str]] = {}
-        self.uscc_problems: dict[str, str] = {}
+        self.editions: set[str] = set()  # catalogue editions whose trades are loaded
+        self.usccs: dict[str, tuple[str, str]] = {}  # as written → (normalised, problem)
 
     def error(self, row: int, message: str) -> None:
-        self.errors.append(_("第 %(row)s 行：%(msg)s") % {"row": row, "msg": message})
+        self.errors.append((row, _("第 %(row)s 行：%(msg)s") % {"row": row, "msg": message}))
+
+    def messages(self) -> list[str]:
+        """Every error, in the order of the rows."""
+        return [message for _row, message in sorted(self.errors, key=lambda error: error[0])]
+
+    def check(self, number: int, cells: list) -> ListRow | None:
+        """The checked row, or None (its errors recorded)."""
+        return _check_row(self, number, cells)
 
     def resident_id(self, row: int, value, label: str = "身份证号", *, required: bool = True) -> str:
         if isinstance(value, int | float):
@@ -169,20 +192,24 @@ class _Checker:
         return text
 
     def uscc(self, row: int, value, *, required: bool) -> str:
-        text = identifiers.normalise_uscc(_text(value))
+        raw = _text(value)
+        # A list names few organisations many times: each code as written is normalised and checked once.
+        found = self.usccs.get(raw)
+        if found is None:
+            if len(self.usccs) >= self.USCC_MEMO:
+                self.usccs.clear()
+            text, problem = identifiers.normalise_uscc(raw), ""
+            if text:
+                try:
+                    identifiers.validate_uscc(text)
+                except ValidationError as error:
+                    problem = error.messages[0]
+            found = self.usccs[raw] = (text, problem)
+        text, problem = found
         if not text:
             if required:
                 self.error(row, _("统一社会信用代码不能为空。"))
             return ""
-        # A list names few organisations many times: each code is checked once.
-        problem = self.uscc_problems.get(text)
-        if problem is None:
-            try:
-                identifiers.validate_uscc(text)
-                problem = ""
-            except ValidationError as error:
-                problem = error.messages[0]
-            self.uscc_problems[text] = problem
         if problem:
             self.error(row, problem)
             return ""
@@ -199,6 +226,9 @@ class _Checker:
 
     def trade(self, row: int, edition_name, trade_name) -> int | None:
         edition, trade = _text(edition_name), _text(trade_name)
+        if edition not in self.editions:  # each edition's trades read from the catalogue once
+            self.editions.add(edition)
+            self._load_trades(edition)
         found = self.trades.get((edition, trade))
         if found is None:
             self.error(
@@ -212,37 +242,16 @@ class _Checker:
             return None
         return trade_id
 
-    def once(self, row: int, key: str) -> None:
-        if key in self.seen:
-            self.error(row, _("与第 %(first)s 行重复。") % {"first": self.seen[key]})
-        self.seen.setdefault(key, row)
+    def _load_trades(self, edition: str) -> None:
+        for pk, name, code, competition in CompetitionTrade.objects.filter(edition__name=edition).values_list(
+            "pk", "name", "code", "edition__competition"
+        ):
+            self.trades[(edition, name)] = (pk, competition)
+            if code:
+                self.trades.setdefault((edition, code), (pk, competition))
 
 
-def _load_trades(checker: _Checker, raw_rows) -> None:
-    if checker.kind not in (ListKind.COMPETITION_RESULTS, ListKind.NATIONAL_SQUAD):
-        return
-    editions = {_text(cells[4]) for _n, cells in raw_rows}
-    for pk, edition, name, code, competition in CompetitionTrade.objects.filter(edition__name__in=editions).values_list(
-        "pk", "edition__name", "name", "code", "edition__competition"
-    ):
-        checker.trades[(edition, name)] = (pk, competition)
-        if code:
-            checker.trades.setdefault((edition, code), (pk, competition))
-
-
-def check_rows(raw_rows: list[tuple[int, list]], *, kind: str, scheme: str) -> list[ListRow]:
-    """Check every row and return them, or raise one ValidationError listing every problem of every row."""
-    checker = _Checker(kind, scheme)
-    _load_trades(checker, raw_rows)
-    rows = [row for row in (_check_row(checker, number, cells) for number, cells in raw_rows) if row is not None]
-    if not raw_rows:
-        checker.errors.append(_("名单中没有数据行。"))
-    if checker.errors:
-        raise ValidationError(checker.errors)
-    return rows
-
-
-def _check_row(c: _Checker, number: int, cells: list) -> ListRow | None:
+def _check_row(c: RowChecker, number: int, cells: list) -> ListRow | None:
     before = len(c.errors)
     if c.kind == ListKind.STUDIO_BASE_RATINGS:
         org_name, uscc = _text(cells[0]), c.uscc(number, cells[1], required=True)
@@ -257,7 +266,6 @@ def _check_row(c: _Checker, number: int, cells: list) -> ListRow | None:
         if not org_name:
             c.error(number, _("单位名称不能为空。"))
         key = f"{uscc}:{level}:{normalise_document_number(studio)}"
-        c.once(number, key)
         if len(c.errors) > before:
             return None
         return ListRow(number, key, name, resident_id, org_name, uscc, level=level, studio_name=studio)
@@ -287,7 +295,6 @@ def _check_row(c: _Checker, number: int, cells: list) -> ListRow | None:
             fields["level"], role_cell = "selected", cells[6]
         fields["role"] = c.code(number, role_cell, c.roles, "获奖身份")
         key = f"{resident_id}:{fields['trade_id']}:{fields['role']}"
-    c.once(number, key)
     if len(c.errors) > before:
         return None
     return ListRow(number, key, name, resident_id, org_name, uscc, **fields)

@@ -7,13 +7,13 @@ a second import waits for the first on the list's row lock (or its unique index)
 """
 
 import hashlib
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,8 +27,8 @@ from subsidies import rules
 from . import schemes
 from .claims import claim_keys_register
 from .models import Application, ApplicationVersion, ClaimKey, Notification, Person, Round
-from .official_list_rows import ListRow, check_rows, read_rows
-from .official_lists import KIND_SCHEMES, ListKind, OfficialList, OfficialListRow, RowStatus
+from .official_list_rows import ListRow, RowChecker, read_rows
+from .official_lists import KIND_SCHEMES, UNMATCHED, ListKind, OfficialList, OfficialListRow, RowStatus
 from .schemes.base import normalise_document_number
 from .transitions import application_transition
 from .workflow import Action, State
@@ -68,29 +68,6 @@ def list_problems(*, kind: str, round: Round, document_number: str, document_dat
     return problems
 
 
-def _people(rows: list[ListRow]) -> tuple[dict[str, Person], list[str]]:
-    """The Person of every resident ID of the rows, and the rows whose name differs from the one registered."""
-    names: dict[str, tuple[str, int]] = {}
-    errors = []
-    for row in rows:
-        if not row.resident_id:
-            continue
-        first = names.setdefault(row.resident_id, (row.name, row.row_number))
-        if first[0] != row.name:
-            errors.append(
-                _("第 %(row)s 行：同一身份证号在第 %(first)s 行的姓名不同。")
-                % {"row": row.row_number, "first": first[1]}
-            )
-    known = {
-        p.resident_id: p for p in Person.objects.filter(resident_id__in=list(names)).only("pk", "resident_id", "name")
-    }
-    for resident_id, (name, number) in names.items():
-        person = known.get(resident_id)
-        if person is not None and person.name != name:
-            errors.append(_("第 %(row)s 行：姓名与该身份证号已登记的姓名不一致，请核对名单。") % {"row": number})
-    return known, errors
-
-
 def official_list_import(
     *, kind: str, round: Round, document_number: str, document_date, upload, by: User, request=None
 ) -> ImportOutcome:
@@ -99,46 +76,164 @@ def official_list_import(
     problems = list_problems(kind=kind, round=round, document_number=document_number, document_date=document_date)
     if problems:
         raise ValidationError(problems)
-    rows = check_rows(read_rows(upload, kind), kind=kind, scheme=round.scheme)
-    _known, errors = _people(rows)
-    if errors:
-        raise ValidationError(errors)
-    upload.seek(0)
-    digest = hashlib.sha256(upload.read()).hexdigest()
-    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    rows = read_rows(upload, kind)  # the header is checked here, before anything is written
     return _store(kind=kind, round=round, document_number=document_number.strip(), document_date=document_date,
-                  upload=upload, digest=digest, rows=rows, by=by, request=request)  # fmt: skip
+                  upload=upload, digest=digest.hexdigest(), rows=rows, by=by, request=request)  # fmt: skip
 
 
-@transaction.atomic
+class _Refused(Exception):
+    """Some row is wrong: the import's transaction is rolled back and every error is reported."""
+
+
 def _store(*, kind, round, document_number, document_date, upload, digest, rows, by, request) -> ImportOutcome:
-    key = normalise_document_number(document_number)
-    official_list, created = _list_get_or_create(
-        kind=kind, round=round, document_number=document_number, document_key=key, document_date=document_date,
-        upload=upload, digest=digest, by=by,
-    )  # fmt: skip
-    if not created and (official_list.kind != kind or official_list.round_id != round.pk):
-        raise ValidationError(
-            _("文号“%(number)s”的名单已于 %(t)s 按“%(kind)s”导入，类别或计发批次不同，不能合并。")
-            % {"number": official_list.document_number, "kind": official_list.get_kind_display(),
-               "t": timezone.localtime(official_list.imported_at).strftime("%Y-%m-%d %H:%M")}
-        )  # fmt: skip
-    existing = set(official_list.rows.values_list("row_key", flat=True))
-    new = [row for row in rows if row.key not in existing]
-    people = _people_ensure(new)
+    """Stream the rows into the database a batch at a time, in one transaction, checking each as it comes; at the
+    end either everything is committed or, when any row was wrong, nothing (and every error is reported).
+
+    Memory does not grow with the list: what a row is checked against — the rows before it (a row repeated, one ID
+    under two names) — is looked up among the rows already written in this transaction, not held in Python.
+    """
+    checker = RowChecker(kind, round.scheme)
+    saved_file = None
+    try:
+        with transaction.atomic():
+            official_list, created = _list_get_or_create(
+                kind=kind, round=round, document_number=document_number,
+                document_key=normalise_document_number(document_number), document_date=document_date,
+                upload=upload, digest=digest, by=by,
+            )  # fmt: skip
+            saved_file = official_list.file.name if created else None
+            if not created and (official_list.kind != kind or official_list.round_id != round.pk):
+                raise ValidationError(
+                    _("文号“%(number)s”的名单已于 %(t)s 按“%(kind)s”导入，类别或计发批次不同，不能合并。")
+                    % {"number": official_list.document_number, "kind": official_list.get_kind_display(),
+                       "t": timezone.localtime(official_list.imported_at).strftime("%Y-%m-%d %H:%M")}
+                )  # fmt: skip
+            tally = _Tally(before=official_list.rows.aggregate(last=Max("pk"))["last"] or 0)
+            batch = []
+            for number, cells in rows:
+                row = checker.check(number, cells)
+                if row is not None:
+                    batch.append(row)
+                if len(batch) == BATCH:
+                    _store_batch(official_list, batch, checker, tally, by=by)
+                    batch = []
+            _store_batch(official_list, batch, checker, tally, by=by)
+            if tally.rows == 0 and not checker.errors:
+                checker.errors.append((0, _("名单中没有数据行。")))
+            if checker.errors:
+                raise _Refused
+            _notify(tally.offers_by_organisation)
+            audit_record(
+                action="official_list.import" if tally.added else "official_list.reimport",
+                actor=by, target=official_list, request=request,
+                data={"document": document_number, "kind": kind, "rows": tally.rows, "rows_added": tally.added,
+                      "offered": tally.offered, "unmatched": tally.unmatched, "sha256": digest},
+            )  # fmt: skip
+    except BaseException as error:
+        if saved_file:  # the transaction made no list: its copy of the file goes too
+            official_list.file.storage.delete(saved_file)
+        if isinstance(error, _Refused):
+            raise ValidationError(checker.messages()) from None
+        raise
+    return ImportOutcome(official_list, created, tally.added, tally.offered, tally.unmatched)
+
+
+@dataclass
+class _Tally:
+    before: int  # the last row id of the list before this import: rows after it were written by this import
+    rows: int = 0
+    added: int = 0
+    offered: int = 0
+    unmatched: int = 0
+    offers_by_organisation: Counter = field(default_factory=Counter)
+
+
+def _store_batch(official_list, batch: list[ListRow], checker: RowChecker, tally: _Tally, *, by) -> None:
+    """Check a batch of rows against the rows before them and the people already registered, then write them (rows
+    always, so later batches are checked against them; offers only while no row anywhere was wrong)."""
+    if not batch:
+        return
+    tally.rows += len(batch)
+    new = _new_rows(official_list, batch, checker, tally)
+    people, created = _people_ensure(official_list, new, checker, tally)
     organisations = {o.uscc: o for o in Organisation.objects.filter(uscc__in={r.uscc for r in new if r.uscc})}
     records = [_record(official_list, row, people, organisations) for row in new]
-    offers = _make_offers(official_list, [r for r in records if r.organisation is not None], by=by)
+    if not checker.errors:
+        matched = [r for r in records if r.organisation is not None]
+        for offer in _make_offers(official_list, matched, by=by, new_people=created):
+            tally.offers_by_organisation[offer.organisation_id] += 1
+            tally.offered += 1
     OfficialListRow.objects.bulk_create(records, batch_size=BATCH)
-    _notify(offers)
-    unmatched = sum(1 for r in records if r.status in (RowStatus.UNREGISTERED, RowStatus.OUTSIDE_CITY))
-    audit_record(
-        action="official_list.import" if new else "official_list.reimport",
-        actor=by, target=official_list, request=request,
-        data={"document": document_number, "kind": kind, "rows": len(rows), "rows_added": len(new),
-              "offered": len(offers), "unmatched": unmatched, "sha256": digest},
-    )  # fmt: skip
-    return ImportOutcome(official_list, created, len(new), len(offers), unmatched)
+    tally.added += len(records)
+    tally.unmatched += sum(1 for r in records if r.status in UNMATCHED)
+
+
+def _new_rows(official_list, batch: list[ListRow], checker: RowChecker, tally: _Tally) -> list[ListRow]:
+    """The rows of the batch the list does not hold yet. A row already in the list from an earlier import is left
+    alone (importing again changes nothing); a row repeating an earlier row of this file is an error."""
+    first: dict[str, int] = {}
+    for row in batch:
+        first.setdefault(row.key, row.row_number)
+    stored = {
+        key: (pk, number)
+        for key, pk, number in official_list.rows.filter(row_key__in=list(first)).values_list(
+            "row_key", "pk", "row_number"
+        )
+    }
+    new = []
+    for row in batch:
+        pk, number = stored.get(row.key, (None, first[row.key]))
+        if pk is not None and pk <= tally.before:
+            continue  # imported before
+        if number != row.row_number:
+            checker.error(row.row_number, _("与第 %(first)s 行重复。") % {"first": number})
+            continue
+        new.append(row)
+    return new
+
+
+def _people_ensure(official_list, rows: list[ListRow], checker: RowChecker, tally: _Tally):
+    """The Person of every resident ID of the rows, created when new, and the ids of those created now; a name that
+    differs from the one registered (or from the one an earlier row of the same file gave) is an error."""
+    wanted: dict[str, ListRow] = {}
+    for row in rows:
+        if not row.resident_id:
+            continue
+        first = wanted.setdefault(row.resident_id, row)
+        if first.name != row.name:
+            checker.error(
+                row.row_number,
+                _("同一身份证号在第 %(first)s 行的姓名不同。") % {"first": first.row_number},
+            )
+    known = {
+        p.resident_id: p for p in Person.objects.filter(resident_id__in=list(wanted)).only("pk", "resident_id", "name")
+    }
+    for resident_id, row in wanted.items():
+        person = known.get(resident_id)
+        if person is None or person.name == row.name:
+            continue
+        earlier = (
+            official_list.rows.filter(pk__gt=tally.before, resident_id=resident_id)
+            .order_by("row_number").values_list("row_number", flat=True).first()
+        )  # fmt: skip
+        if earlier is not None:
+            checker.error(row.row_number, _("同一身份证号在第 %(first)s 行的姓名不同。") % {"first": earlier})
+        else:
+            checker.error(row.row_number, _("姓名与该身份证号已登记的姓名不一致，请核对名单。"))
+    missing = [Person(resident_id=rid, name=row.name) for rid, row in wanted.items() if rid not in known]
+    before = set(known)
+    if missing:
+        Person.objects.bulk_create(missing, ignore_conflicts=True, batch_size=BATCH)
+        known |= {
+            p.resident_id: p
+            for p in Person.objects.filter(resident_id__in=[p.resident_id for p in missing]).only(
+                "pk", "resident_id", "name"
+            )
+        }
+    return known, {p.pk for rid, p in known.items() if rid not in before}
 
 
 def _list_get_or_create(*, kind, round, document_number, document_key, document_date, upload, digest, by):
@@ -163,16 +258,6 @@ def _list_get_or_create(*, kind, round, document_number, document_key, document_
         official_list.file.delete(save=False)  # the other import kept its own copy
         return OfficialList.objects.select_for_update().get(document_key=document_key), False
     return official_list, True
-
-
-def _people_ensure(rows: list[ListRow]) -> dict[str, Person]:
-    wanted = {row.resident_id: row.name for row in rows if row.resident_id}
-    Person.objects.bulk_create(
-        [Person(resident_id=rid, name=name) for rid, name in wanted.items()], ignore_conflicts=True, batch_size=BATCH
-    )
-    return {
-        p.resident_id: p for p in Person.objects.filter(resident_id__in=list(wanted)).only("pk", "resident_id", "name")
-    }
 
 
 def _record(official_list, row: ListRow, people, organisations) -> OfficialListRow:
@@ -234,7 +319,9 @@ def _allocate_ids(n: int) -> list[int]:
         return [value for (value,) in cursor.fetchall()]
 
 
-def _make_offers(official_list: OfficialList, records: list[OfficialListRow], *, by: User) -> list[Application]:
+def _make_offers(
+    official_list: OfficialList, records: list[OfficialListRow], *, by: User, new_people=frozenset()
+) -> list[Application]:
     """Turn matched rows into offers (state ``offered``); set each row's status and offer. Rows are saved by the
     caller. The rules engine says what each is worth, counting what the person already holds (就高)."""
     rnd = official_list.round
@@ -248,7 +335,7 @@ def _make_offers(official_list: OfficialList, records: list[OfficialListRow], *,
             if record.trade_id:
                 record.trade = trades[record.trade_id]
     received = _received_by_person(scheme, {r.person_id for r in records if r.person_id})
-    drafts, keys_seen, memo = [], set(), {}
+    drafts, keys_seen, memo = [], _offered_keys(official_list, scheme, records, new_people), {}
     for record in records:
         application = Application(
             round=rnd, organisation=record.organisation, district_id=record.organisation.district_id,
@@ -295,11 +382,23 @@ def _make_offers(official_list: OfficialList, records: list[OfficialListRow], *,
     return [a for _r, a in offers]
 
 
-def _notify(offers: list[Application]) -> None:
-    """One message per organisation: how many awards wait for its confirmation."""
-    counts = defaultdict(int)
-    for offer in offers:
-        counts[offer.organisation_id] += 1
+def _offered_keys(official_list: OfficialList, scheme, records: list[OfficialListRow], new_people) -> set[str]:
+    """The claim keys of the list's earlier offers to the same people (or, for a list of organisations, to the same
+    organisations): a row claiming one of them again is the same claim twice. Asked of the database per batch, so an
+    import holds no set of every claim in the list; people created by this batch cannot have any."""
+    people = {r.person_id for r in records if r.person_id and r.person_id not in new_people}
+    organisations = {r.organisation_id for r in records if not r.person_id and r.organisation_id}
+    if not people and not organisations:
+        return set()
+    earlier = Application.objects.filter(
+        Q(person_id__in=people) | Q(person__isnull=True, organisation_id__in=organisations),
+        official_row__official_list=official_list,
+    ).select_related("person")
+    return {identity.key for offer in earlier for identity in scheme.claim_identities(offer)}
+
+
+def _notify(counts: Counter) -> None:
+    """One message per organisation: how many awards wait for its confirmation (organisation id → offers)."""
     Notification.objects.bulk_create(
         Notification(organisation_id=org, message=_("您有 %(n)s 项免申即享资助待确认，请在首页“待确认资助”中核对并确认。") % {"n": n})
         for org, n in counts.items()
@@ -323,7 +422,7 @@ def official_rows_match(*, organisation: Organisation, by: User | None = None, r
     for official_list, rows in by_list.items():
         made += _make_offers(official_list, rows, by=by or official_list.imported_by)
     OfficialListRow.objects.bulk_update(pending, ["organisation", "status", "note", "offer"], batch_size=BATCH)
-    _notify(made)
+    _notify(Counter(offer.organisation_id for offer in made))
     audit_record(
         action="official_list.match", actor=by, actor_name="" if by else "system", target=organisation,
         request=request, data={"rows": len(pending), "offered": len(made)},

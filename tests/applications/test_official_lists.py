@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from openpyxl import load_workbook
@@ -141,12 +142,42 @@ def test_a_list_with_bad_rows_saves_nothing_and_names_every_error(reviewer, titl
     with pytest.raises(ValidationError) as caught:
         import_titles(reviewer, title_round, rows)
     messages = caught.value.messages
-    assert [m.split("：")[0] for m in messages] == ["第 3 行", "第 4 行", "第 5 行", "第 6 行", "第 7 行"]
+    assert [m.split("：")[0] for m in messages] == ["第 3 行", "第 4 行", "第 5 行", "第 6 行", "第 7 行", "第 8 行"]
     assert "“浙江金牌工匠”不在可选范围内" in messages[2] and "与第 2 行重复" in messages[4]
+    assert messages[5] == "第 8 行：姓名与该身份证号已登记的姓名不一致，请核对名单。"  # found in the same pass
     with pytest.raises(ValidationError) as caught:  # the row data are right now; only the name clash is left
         import_titles(reviewer, title_round, [title_row(1, organisation), title_row(7, organisation, name="李四")])
     assert caught.value.messages == ["第 3 行：姓名与该身份证号已登记的姓名不一致，请核对名单。"]
     assert (OfficialList.objects.count(), OfficialListRow.objects.count(), Application.objects.count()) == (0, 0, 0)
+
+
+def stored_lists() -> set[str]:
+    return set(default_storage.listdir("official-lists")[1]) if default_storage.exists("official-lists") else set()
+
+
+def test_rows_are_checked_against_the_rows_before_them_across_batches(reviewer, title_round, monkeypatch):
+    # the import writes a batch at a time and checks each row against what it wrote before (memory stays flat):
+    # a repeat or a second name for one ID is found however far apart the rows are, and nothing is kept
+    monkeypatch.setattr(lists, "BATCH", 2)
+    organisation = OrganisationFactory()
+    rows = [title_row(n, organisation) for n in range(1, 6)]
+    rows += [
+        title_row(1, organisation),
+        title_row(2, organisation, "浙江青年工匠", name="别名"),
+        title_row(6, organisation),
+    ]
+    files_before = stored_lists()
+    with pytest.raises(ValidationError) as caught:
+        import_titles(reviewer, title_round, rows)
+    assert caught.value.messages == ["第 7 行：与第 2 行重复。", "第 8 行：同一身份证号在第 3 行的姓名不同。"]
+    assert (OfficialList.objects.count(), OfficialListRow.objects.count(), Person.objects.count()) == (0, 0, 0)
+    assert stored_lists() == files_before  # the refused list's file is not kept either
+
+    # without the two wrong rows, and with one person named for two titles of one level in batches apart: one offer
+    first, again = title_row(1, organisation, "浙江大工匠"), title_row(1, organisation, "浙江杰出工匠")
+    outcome = import_titles(reviewer, title_round, [first, *rows[1:5], again, rows[7]])
+    assert (outcome.rows_added, outcome.offered) == (7, 6)
+    assert OfficialListRow.objects.get(row_number=7).status == RowStatus.CLAIMED
 
 
 def test_only_the_city_review_or_an_administrator_imports_and_the_round_must_fit(title_round):
