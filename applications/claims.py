@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from huzhou_craftsman.accounts.access import in_scope
+
 from .models import Application, ClaimKey
 from .schemes import ClaimIdentity
 
@@ -79,7 +81,13 @@ def claim_keys_release(application: Application) -> None:
     ClaimKey.objects.filter(application=application).delete()
 
 
-def related_claims(application: Application) -> list[dict]:
+def number_for(user, application: Application) -> str:
+    """An application's number as a reviewer may see it: another district's application is named, not numbered (the
+    reviewer learns that the person claims elsewhere, which is what the check needs, and nothing to look it up by)."""
+    return application.number if in_scope(user, application) else _("其他区县的申报")
+
+
+def related_claims(application: Application, user) -> list[dict]:
     """Other live claims and awards of the same persons, for the reviewer (shown in red)."""
     from subsidies.models import Award  # the money side reads applications, not the other way round at import
 
@@ -100,16 +108,16 @@ def related_claims(application: Application) -> list[dict]:
         .order_by("-submitted_at")[:50]
     )
     for other in others:
-        related.append({"kind": "application", "number": other.number, "scheme": other.get_scheme_display(),
+        related.append({"kind": "application", "number": number_for(user, other), "scheme": other.get_scheme_display(),
                         "level": other.level_label, "state": other.get_state_display(), "pk": other.pk})  # fmt: skip
     awards = (
         Award.objects.filter(person__resident_id__in=people)
         .exclude(application_id=application.pk)
-        .select_related("application")
+        .select_related("application__person")
         .order_by("-approved_at")[:50]
     )
     for award in awards:
-        related.append({"kind": "award", "number": award.application.number, "scheme": award.application.get_scheme_display(),
+        related.append({"kind": "award", "number": number_for(user, award.application), "scheme": award.application.get_scheme_display(),
                         "level": award.application.level_label, "total": award.total, "state": award.get_state_display(),
                         "pk": award.application_id})  # fmt: skip
     return related

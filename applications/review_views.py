@@ -12,7 +12,7 @@ from huzhou_craftsman.accounts.feedback import report_errors
 from huzhou_craftsman.accounts.models import AuditEvent, Organisation
 
 from . import review, schemes, selectors, services, workflow
-from .claims import related_claims
+from .claims import number_for, related_claims
 from .models import Application
 from .queue import Page, QueueRow, queue_for, queue_rows
 from .review_forms import BulkForm, CommentForm, DecisionForm, ReturnForm
@@ -57,13 +57,15 @@ def _review_context(request, application, **forms):
         estimate_total, estimate_basis = None, str(error)
     others = []
     if application.person_id:
-        others = (
+        others = list(
             Application.objects.filter(person_id=application.person_id)
             .exclude(pk=application.pk)
             .exclude(state="draft")
             .select_related("round", "organisation")
             .order_by("-created_at")[:20]
         )
+        for other in others:
+            other.shown_number = number_for(request.user, other)
     current = [a for a in application.attachments.all() if a.replaced_at is None]
     return {
         "application": application,
@@ -79,7 +81,7 @@ def _review_context(request, application, **forms):
         "quota": review.quota_usage(application),
         "changes": review.version_changes(application),
         "others": others,
-        "related": related_claims(application),
+        "related": related_claims(application, request.user),
         "comments": application.staff_comments.select_related("author"),
         "decisions": application.decisions.select_related("decided_by"),
         "timeline": AuditEvent.objects.filter(target_type="applications.application", target_id=str(application.pk))

@@ -324,6 +324,30 @@ def test_the_reviewer_sees_other_claims_and_awards_of_the_same_person_in_red(cli
     assert earlier.number in page
 
 
+def test_a_district_reviewer_learns_of_another_districts_claim_but_not_its_number(client, db):
+    from django.urls import reverse
+
+    from tests.conftest import login
+    from tests.factories import OrganisationFactory, district
+
+    elsewhere = make_user(Role.ENTERPRISE, organisation=OrganisationFactory(district=district("nanxun")))
+    here = make_user(Role.ENTERPRISE)  # 吴兴区, the reviewer's district
+    round = RoundFactory(scheme="competition")
+    person = make_resident_id(802, birth="19990101")
+    other = services.application_submit(
+        application=_with_materials(save_draft(elsewhere, round, competition_post(person, ("数控铣", "第48届世界技能大赛"))),
+                                    elsewhere), by=elsewhere)  # fmt: skip
+    mine = services.application_submit(
+        application=_with_materials(save_draft(here, round, competition_post(person, ("焊接", "第48届世界技能大赛"))),
+                                    here), by=here)  # fmt: skip
+    login(client, make_user(Role.DISTRICT_REVIEWER))
+
+    page = client.get(reverse("review-detail", args=[mine.pk])).content.decode()
+
+    assert 'data-testid="related-claims"' in page and "其他区县的申报" in page
+    assert other.number not in page
+
+
 # --- The data migration of existing competition applications -----------------------------------------------------
 
 
