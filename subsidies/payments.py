@@ -5,13 +5,14 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huzhou_craftsman.accounts.access import require
 from huzhou_craftsman.accounts.bank_selectors import (
     organisation_payee_held,
+    payee_account_verified_after,
     payee_accounts_for_organisations,
     payee_accounts_for_persons,
     person_payee_held,
@@ -38,12 +39,17 @@ def payee_held() -> Q:
 
 def instalments_due(*, on=None) -> QuerySet[Instalment]:
     """Instalments that may be paid now: due by the date, award active, and either never sent or sent and failed
-    with the organisation's bank details corrected since. Each carries ``payee_held`` (see ``payee_held``): the
-    held ones are listed for finance but never put into a batch."""
+    with the payee's account (the person's own for a person's award, else the organisation's) verified anew since.
+    Each carries ``payee_held`` (see ``payee_held``): the held ones are listed for finance but never put into a
+    batch."""
     on = on or timezone.localdate()
-    failed_and_corrected = Q(state=Instalment.State.FAILED) & Q(
-        award__organisation__bank_details_changed_at__gt=F("failed_at")
-    )
+    person = Q(award__payee_kind="person")
+    corrected = (person & payee_account_verified_after(
+        person=True, holder_ref="award__person__resident_id", moment_ref="failed_at"
+    )) | (~person & payee_account_verified_after(
+        person=False, holder_ref="award__organisation", moment_ref="failed_at"
+    ))  # fmt: skip
+    failed_and_corrected = Q(state=Instalment.State.FAILED) & corrected
     return (
         Instalment.objects.filter(Q(state=Instalment.State.DUE) | failed_and_corrected, due_on__lte=on)
         .filter(award__state=Award.State.ACTIVE)

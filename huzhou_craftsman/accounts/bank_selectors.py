@@ -69,6 +69,19 @@ def person_payee_held(resident_id_ref: str) -> Q:
     return ~Exists(accounts.filter(state=State.VERIFIED)) | Exists(accounts.filter(state=State.PENDING))
 
 
+def payee_account_verified_after(*, person: bool, holder_ref: str, moment_ref: str) -> Exists:
+    """A filter that is true when the payee's account in force was verified after ``moment_ref`` (a failed payment
+    may be sent again only to an account verified since it failed). ``holder_ref`` points to the person's resident
+    ID (``person``) or to the organisation."""
+    holder = {"person_resident_id": OuterRef(holder_ref)} if person else {"organisation_id": OuterRef(holder_ref)}
+    kind = Kind.PERSON if person else Kind.ORGANISATION
+    return Exists(
+        BankAccount.objects.filter(
+            holder_kind=kind, state=State.VERIFIED, verified_at__gt=OuterRef(moment_ref), **holder
+        )
+    )
+
+
 def bank_accounts_visible_to(user: User) -> QuerySet[BankAccount]:
     """The accounts this user may see (accounts.access: an enterprise its own organisation's; a verifier what their
     role verifies, a district reviewer their district's organisations; read-only city roles everything)."""

@@ -190,3 +190,39 @@ def test_the_enterprise_sees_gross_tax_and_net_of_a_persons_award(client, enterp
     page = client.get(reverse("award-list")).content.decode()
     assert f"{award.person.name} 本人账户（对私）" in page
     assert "100,000.00" in page and "20,000.00" in page and "80,000.00" in page
+
+
+def test_a_persons_failed_payment_is_sent_again_only_to_the_persons_account_verified_since(enterprise, maker):
+    from huzhou_craftsman.accounts.bank_services import bank_account_propose, bank_account_verify
+    from tests.factories import pdf_upload
+    from tests.subsidies.test_payments import import_results
+
+    award = grand_award(enterprise, seq=3)
+    year_one = award.instalments.get(year=1)
+    checker = make_user(Role.FINANCE_CHECKER)
+    batch = payments.batch_create(instalment_ids=[year_one.pk], by=maker)
+    payments.batch_approve(batch=batch, by=checker)
+    payments.batch_record_export(batch=batch, by=maker, file_format="xlsx")
+    line = batch.lines.get()
+    import_results(batch, maker, [[line.account_number, f"{line.amount:.2f}", "失败", "户名与账号不符"]])
+
+    def due():
+        return set(payments.instalments_due().values_list("pk", flat=True))
+
+    assert year_one.pk not in due()
+    # the employer's account changing does not make the person's payment payable again
+    enterprise.organisation.bank_details_changed_at = timezone.now()
+    enterprise.organisation.save(update_fields=["bank_details_changed_at"])
+    assert year_one.pk not in due()
+    # the person's own corrected account, verified by a second person, does
+    account = bank_account_propose(
+        person_resident_id=award.person.resident_id, person_name=award.person.name, proof=pdf_upload(),
+        details={"account_type": "personal", "account_name": award.person.name, "account_number": "6222021202041701419",
+                 "bank_name": "中国工商银行湖州分行", "cnaps_code": "102336000015"},
+        by=enterprise, reason="银行退回：户名与账号不符",
+    )  # fmt: skip
+    assert year_one.pk not in due() or payments.instalments_due().get(pk=year_one.pk).payee_held
+    bank_account_verify(account=account, by=checker)
+    assert year_one.pk in due()
+    again = payments.batch_create(instalment_ids=[year_one.pk], by=maker)
+    assert again.lines.get().account_number == "6222021202041701419"
