@@ -304,18 +304,24 @@ def test_a_listed_person_is_claimed_once_per_scheme(code, db):
         services.application_submit(application=again, by=user)
 
 
+def _one_person_in_two_trades(first, second, *, seq):
+    """One contestant claimed by two organisations for two trades of one competition: two live claims."""
+    round, person = RoundFactory(scheme="competition"), make_resident_id(seq, birth="19990101")
+    return [
+        services.application_submit(
+            application=_with_materials(
+                save_draft(user, round, competition_post(person, (trade, "第48届世界技能大赛"))), user
+            ),
+            by=user,
+        )  # fmt: skip
+        for user, trade in ((first, "数控铣"), (second, "焊接"))
+    ]
+
+
 def test_the_reviewer_sees_other_claims_and_awards_of_the_same_person_in_red(client, db):
     from tests.conftest import login
 
-    first, second = make_user(Role.ENTERPRISE), make_user(Role.ENTERPRISE)
-    round = RoundFactory(scheme="competition")
-    person = make_resident_id(801, birth="19990101")
-    earlier = services.application_submit(
-        application=_with_materials(save_draft(first, round, competition_post(person, ("数控铣", "第48届世界技能大赛"))),
-                                    first), by=first)  # fmt: skip
-    later = services.application_submit(
-        application=_with_materials(save_draft(second, round, competition_post(person, ("焊接", "第48届世界技能大赛"))),
-                                    second), by=second)  # fmt: skip
+    earlier, later = _one_person_in_two_trades(make_user(Role.ENTERPRISE), make_user(Role.ENTERPRISE), seq=801)
     login(client, make_user(Role.CITY_REVIEWER))
     from django.urls import reverse
 
@@ -332,14 +338,7 @@ def test_a_district_reviewer_learns_of_another_districts_claim_but_not_its_numbe
 
     elsewhere = make_user(Role.ENTERPRISE, organisation=OrganisationFactory(district=district("nanxun")))
     here = make_user(Role.ENTERPRISE)  # 吴兴区, the reviewer's district
-    round = RoundFactory(scheme="competition")
-    person = make_resident_id(802, birth="19990101")
-    other = services.application_submit(
-        application=_with_materials(save_draft(elsewhere, round, competition_post(person, ("数控铣", "第48届世界技能大赛"))),
-                                    elsewhere), by=elsewhere)  # fmt: skip
-    mine = services.application_submit(
-        application=_with_materials(save_draft(here, round, competition_post(person, ("焊接", "第48届世界技能大赛"))),
-                                    here), by=here)  # fmt: skip
+    other, mine = _one_person_in_two_trades(elsewhere, here, seq=802)
     login(client, make_user(Role.DISTRICT_REVIEWER))
 
     page = client.get(reverse("review-detail", args=[mine.pk])).content.decode()
