@@ -148,7 +148,31 @@ def unmatched_rows(request):
         .annotate(n=Count("pk"))
         .order_by("status", "organisation_name")
     )
-    return render(request, "official_lists/unmatched.html", {"groups": groups[:500]})
+    lists = (
+        OfficialList.objects.filter(rows__status__in=UNMATCHED)
+        .annotate(unmatched=Count("rows"))
+        .select_related("round")
+        .order_by("-imported_at", "-pk")
+    )
+    return render(
+        request,
+        "official_lists/unmatched.html",
+        {"groups": groups[:500], "lists": lists[:100], "may_rematch": can(request.user, "official_list.import")},
+    )
+
+
+@require_POST
+@allowed("official_list.import")
+def official_list_rematch(request, pk):
+    """重新匹配: offer what is due to the organisations of a list's unmatched rows that are known by now."""
+    official_list = get_object_or_404(OfficialList, pk=pk)
+    remaining, offered = services.official_list_rematch(official_list=official_list, by=request.user, request=request)
+    messages.success(
+        request,
+        _("“%(list)s”重新匹配完成：生成待确认资助 %(offered)s 项，仍未匹配 %(remaining)s 行。")
+        % {"list": official_list.document_number, "offered": offered, "remaining": remaining},
+    )
+    return redirect("official-list-unmatched")
 
 
 @allowed("official_list.view")

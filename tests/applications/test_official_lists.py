@@ -385,3 +385,96 @@ def test_the_policy_calculator_is_public_and_answers_from_the_rules_engine(clien
                     {"item": "craftsman_title:grand", "edition": "huzhou-2021", "already_received": "10000"})  # fmt: skip
     assert "190,000.00" in top_up.content.decode()
     assert "<script>" not in text
+
+
+# --- Matching beyond registration -------------------------------------------------------------------------------
+
+
+def test_an_organisation_known_by_verification_finds_its_offers_once(reviewer, title_round):
+    from huzhou_craftsman.accounts.services import organisation_verify
+
+    # given rows waiting for an organisation that came into the portal without the hook (older data, a bulk load)
+    uscc = make_uscc(9004)
+    import_titles(reviewer, title_round, [title_row(1, uscc), title_row(2, uscc, "浙江青年工匠")])
+    organisation = OrganisationFactory(uscc=uscc, is_verified=False)
+    assert not Application.objects.exists()
+    # when its district verifies it
+    organisation_verify(organisation=organisation, by=make_user(Role.DISTRICT_REVIEWER, district=organisation.district))
+    # then its rows are offers, made by the list's importer, and recorded as the reviewer's doing
+    offers = Application.objects.filter(organisation=organisation, state=State.OFFERED)
+    assert offers.count() == 2 and {o.created_by for o in offers} == {reviewer}
+    assert set(OfficialListRow.objects.values_list("status", flat=True)) == {RowStatus.OFFERED}
+    event = AuditEvent.objects.get(action="official_list.match")
+    assert event.actor.role == Role.DISTRICT_REVIEWER and event.data == {"rows": 2, "offered": 2}
+    # and matching again (another hook call, the bureau's rematch) never makes a second offer for a row
+    assert lists.official_rows_match(organisation=organisation) == 0
+    assert lists.official_list_rematch(official_list=OfficialList.objects.get(), by=reviewer) == (0, 0)
+    assert Application.objects.count() == 2
+
+
+def test_an_organisation_created_in_the_admin_finds_its_offers(reviewer, title_round, client):
+    from django.urls import reverse
+
+    from tests.conftest import login
+    from tests.factories import district
+
+    uscc = make_uscc(9005)
+    import_titles(reviewer, title_round, [title_row(1, uscc, "浙江大工匠")])
+    administrator = make_user(Role.ADMINISTRATOR, is_staff=True)
+    login(client, administrator)
+    response = client.post(
+        reverse("admin:accounts_organisation_add"),
+        {"name": "湖州后台录入企业有限公司", "uscc": uscc, "district": district().pk, "contact_name": "王",
+         "contact_mobile": "13905720001", "bank_account_name": "湖州后台录入企业有限公司",
+         "bank_account_number": "33050161627000007777", "bank_name": "建设银行", "bank_cnaps_code": "105336000012"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    organisation = Organisation.objects.get(uscc=uscc)
+    offer = Application.objects.get(organisation=organisation)
+    assert offer.state == State.OFFERED and offer.estimate_total == Decimal("200000.00")
+    assert AuditEvent.objects.filter(action="organisation.create", actor=administrator).exists()
+    assert AuditEvent.objects.get(action="official_list.match").actor == administrator
+    assert organisation.notifications.get().message.startswith("您有 1 项免申即享资助待确认")
+
+
+def test_an_organisation_whose_uscc_is_corrected_in_the_admin_finds_its_offers(reviewer, title_round, client):
+    from django.urls import reverse
+
+    from tests.accounts.test_admin_readonly import form_data
+    from tests.conftest import login
+
+    uscc = make_uscc(9006)
+    import_titles(reviewer, title_round, [title_row(1, uscc)])
+    organisation = OrganisationFactory()  # registered with a mistyped code
+    login(client, make_user(Role.ADMINISTRATOR, is_staff=True))
+    url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
+    data = form_data(client.get(url))
+    data["uscc"] = uscc
+    assert client.post(url, data).status_code == 302
+    assert Application.objects.get().organisation == organisation
+
+
+def test_the_bureau_rematches_a_list_from_the_unmatched_page(client, reviewer, title_round):
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    known_later, never = make_uscc(9007), make_uscc(9008)
+    outcome = import_titles(reviewer, title_round, [title_row(1, known_later), title_row(2, never)])
+    OrganisationFactory(uscc=known_later)  # known since, without any hook (e.g. loaded by a data migration)
+    login(client, reviewer)
+    page = client.get(reverse("official-list-unmatched")).content.decode()
+    rematch = reverse("official-list-rematch", args=[outcome.official_list.pk])
+    assert rematch in page and "重新匹配" in page
+
+    response = client.post(rematch, follow=True)
+    assert "生成待确认资助 1 项，仍未匹配 1 行" in response.content.decode()
+    assert Application.objects.get().organisation.uscc == known_later
+    event = AuditEvent.objects.get(action="official_list.rematch")
+    assert event.actor == reviewer and event.data["offered"] == 1 and event.data["unmatched"] == 1
+    client.post(rematch)  # again: nothing new
+    assert Application.objects.count() == 1 and AuditEvent.objects.filter(action="official_list.rematch").count() == 2
+
+    login(client, make_user(Role.CITY_APPROVER))  # reads lists, does not import or rematch them
+    assert client.post(rematch).status_code == 403
+    assert rematch not in client.get(reverse("official-list-unmatched")).content.decode()
