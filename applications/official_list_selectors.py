@@ -11,16 +11,24 @@ from subsidies import rules
 from .models import Application
 from .schemes import registry
 from .selectors import open_rounds
-from .workflow import State
+from .workflow import ANSWERABLE_STATES, Action, State
 
 
 def offers_for(organisation: Organisation) -> QuerySet[Application]:
-    """The offers an organisation has not answered yet, newest first."""
+    """The offers an organisation has to answer (new, or returned by the district for correction), newest first."""
     return (
-        Application.objects.filter(organisation=organisation, state=State.OFFERED, official_row__isnull=False)
+        Application.objects.filter(organisation=organisation, state__in=ANSWERABLE_STATES, official_row__isnull=False)
         .select_related("person", "round", "official_row__official_list")
         .order_by("-created_at", "-pk")
     )
+
+
+def offer_return_reason(application: Application) -> str:
+    """Why the district sent a confirmed offer back (empty unless it waits for the organisation's correction)."""
+    if application.state != State.LIST_RETURNED:
+        return ""
+    decision = application.decisions.filter(action=Action.LIST_CHECK_RETURN).order_by("-pk").first()
+    return decision.reason if decision else ""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from .official_list_rows import ListRow, check_rows, read_rows
 from .official_lists import KIND_SCHEMES, UNMATCHED, ListKind, OfficialList, OfficialListRow, RowStatus
 from .schemes.base import normalise_document_number
 from .transitions import application_transition
-from .workflow import Action, State
+from .workflow import ANSWERABLE_STATES, Action, State
 
 # Who imports lists (and reads the unmatched rows): the city-level review, which holds the provincial and national
 # documents, and the administrator. Approvers do not import what they later approve.
@@ -381,7 +381,7 @@ def _locked_offer(application: Application, by: User) -> Application:
     )
     require(by, "application.act", application)
     require(by, "application.apply")
-    if application.state != State.OFFERED:
+    if application.state not in ANSWERABLE_STATES:
         raise ValidationError(_("这项资助当前状态为“%(state)s”，无需再确认。") % {"state": application.public_state})
     return application
 

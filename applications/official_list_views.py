@@ -20,12 +20,12 @@ from huzhou_craftsman.accounts.forms import PersonPayeeAccountForm
 from huzhou_craftsman.accounts.services import audit_record
 from subsidies import rules
 
-from . import official_list_rows, schemes, selectors
+from . import official_list_rows, official_list_selectors, schemes, selectors
 from . import official_list_services as services
 from .models import Application, Round
 from .official_lists import KIND_SCHEMES, UNMATCHED, ListKind, OfficialList, OfficialListRow, RowStatus
 from .schemes.craftsman_title import PROVINCIAL_TITLES
-from .workflow import State
+from .workflow import ANSWERABLE_STATES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROW_PAGE = 200
@@ -213,6 +213,7 @@ def _offer(request, pk) -> Application:
 @allowed("application.apply")
 def offer_detail(request, pk):
     offer = _offer(request, pk)
+    is_open = offer.state in ANSWERABLE_STATES
     payee = None
     if offer.person_id and offer.definition.payee(offer) == schemes.Payee.PERSON:
         payee = payee_account_for(person_resident_id=offer.person.resident_id)
@@ -230,8 +231,9 @@ def offer_detail(request, pk):
             "installments": decision.installments if decision else (),
             "payee": payee,
             "payee_form": PersonPayeeAccountForm(initial={"account_name": offer.person.name}) if payee else None,
-            "problems": services.offer_problems(offer) if offer.state == State.OFFERED else [],
-            "is_open": offer.state == State.OFFERED,
+            "problems": services.offer_problems(offer) if is_open else [],
+            "is_open": is_open,
+            "return_reason": official_list_selectors.offer_return_reason(offer),
         },
     )
 

@@ -18,7 +18,7 @@ from applications.models import Application, ClaimKey, OfficialList, OfficialLis
 from applications.official_lists import RowStatus
 from applications.review import application_decide
 from applications.workflow import Action, State
-from huzhou_craftsman.accounts.models import AuditEvent, Organisation
+from huzhou_craftsman.accounts.models import AuditEvent, District, Organisation
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import organisation_register
 from huzhou_craftsman.exports import xlsx_append
@@ -478,3 +478,87 @@ def test_the_bureau_rematches_a_list_from_the_unmatched_page(client, reviewer, t
     login(client, make_user(Role.CITY_APPROVER))  # reads lists, does not import or rematch them
     assert client.post(rematch).status_code == 403
     assert rematch not in client.get(reverse("official-list-unmatched")).content.decode()
+
+
+# --- Return for correction at the district's check ------------------------------------------------------------------
+
+
+def test_the_district_returns_a_confirmed_offer_and_the_enterprise_corrects_and_confirms_again(
+    client, reviewer, title_round
+):
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    enterprise = make_user(Role.ENTERPRISE)
+    import_titles(reviewer, title_round, [title_row(1, enterprise.organisation, "浙江大工匠")])
+    offer = Application.objects.get(state=State.OFFERED)
+    account = {"account_type": "personal", "account_name": offer.person.name, "bank_name": "中国工商银行湖州分行",
+               "cnaps_code": "102336000015"}  # fmt: skip
+    proof = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    login(client, enterprise)
+    client.post(reverse("offer-payee", args=[offer.pk]),
+                {**account, "account_number": "6217000010001234567", "proof": SimpleUploadedFile("卡.pdf", proof)})  # fmt: skip
+    client.post(reverse("offer-confirm", args=[offer.pk]))
+    offer.refresh_from_db()
+    assert offer.state == State.LIST_CHECK
+
+    # the district reviewer sends it back from the review page: a reason is required
+    district = make_user(Role.DISTRICT_REVIEWER, district=offer.district)
+    login(client, district)
+    review = client.get(reverse("review-detail", args=[offer.pk])).content.decode()
+    assert "区县核对退回单位更正" in review
+    client.post(reverse("review-decide", args=[offer.pk]), {"action": "list_check_return", "reason": " "})
+    offer.refresh_from_db()
+    assert offer.state == State.LIST_CHECK
+    client.post(reverse("review-decide", args=[offer.pk]),
+                {"action": "list_check_return", "reason": "银行卡影像模糊无法辨认，请重新上传"})  # fmt: skip
+    offer.refresh_from_db()
+    assert offer.state == State.LIST_RETURNED
+    assert ClaimKey.objects.filter(application=offer).exists()  # its claim stays while it is being corrected
+    assert "银行卡影像模糊无法辨认" in enterprise.organisation.notifications.order_by("-pk").first().message
+
+    # the enterprise reads the reason, enters the account again and confirms again
+    login(client, enterprise)
+    home = client.get(reverse("enterprise-home")).content.decode()
+    assert "被退回更正" in home and reverse("offer-detail", args=[offer.pk]) in home
+    page = client.get(reverse("offer-detail", args=[offer.pk])).content.decode()
+    assert "银行卡影像模糊无法辨认，请重新上传" in page and "更正后重新确认领取" in page
+    client.post(reverse("offer-payee", args=[offer.pk]),
+                {**account, "account_number": "6217000010007654321", "proof": SimpleUploadedFile("卡2.pdf", proof)})  # fmt: skip
+    client.post(reverse("offer-confirm", args=[offer.pk]))
+    offer.refresh_from_db()
+    assert offer.state == State.LIST_CHECK and offer.version == 2
+    assert ClaimKey.objects.filter(application=offer).count() == 1
+
+    # the same reviewer checks it again (one stage) and passes it
+    application_decide(application=offer, action=Action.LIST_CHECK_PASS, by=district)
+    offer.refresh_from_db()
+    assert offer.state == State.CITY_APPROVAL
+    events = list(AuditEvent.objects.filter(target_id=str(offer.pk), target_type="applications.application")
+                  .exclude(action="bank_account.propose").order_by("pk").values_list("action", "reason"))  # fmt: skip
+    assert events == [
+        ("application.confirm", ""),
+        ("application.list_check_return", "银行卡影像模糊无法辨认，请重新上传"),
+        ("application.confirm", ""),
+        ("application.list_check_pass", ""),
+    ]
+
+
+def test_only_the_district_returns_an_offer_and_a_returned_offer_may_be_declined(reviewer, title_round):
+    enterprise = make_user(Role.ENTERPRISE)
+    import_titles(reviewer, title_round, [title_row(1, enterprise.organisation)])
+    offer = Application.objects.get(state=State.OFFERED)
+    verified_person_account(offer.person)
+    lists.offer_confirm(application=offer, by=enterprise)
+    with pytest.raises(PermissionDenied, match="您的角色不能"):
+        application_decide(application=offer, action=Action.LIST_CHECK_RETURN, by=make_user(Role.CITY_APPROVER),
+                           reason="x")  # fmt: skip
+    other = make_user(Role.DISTRICT_REVIEWER, district=District.objects.exclude(pk=offer.district_id).first())
+    with pytest.raises(PermissionDenied, match="不属于您的区县"):
+        application_decide(application=offer, action=Action.LIST_CHECK_RETURN, by=other, reason="x")
+    district = make_user(Role.DISTRICT_REVIEWER, district=offer.district)
+    application_decide(application=offer, action=Action.LIST_CHECK_RETURN, by=district, reason="人员信息需核实")
+    lists.offer_decline(application=Application.objects.get(pk=offer.pk), by=enterprise, reason="人员已离职")
+    offer.refresh_from_db()
+    assert offer.state == State.WITHDRAWN and not ClaimKey.objects.filter(application=offer).exists()
