@@ -1,4 +1,5 @@
-"""Reads for the organisation's home: the offers waiting for it (免申即享) and what else it could claim."""
+"""Reads of 免申即享: the offers waiting for an organisation and what else it could claim; the rows an invitation letter
+to an unregistered organisation lists."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -8,8 +9,11 @@ from django.db.models import QuerySet
 from huzhou_craftsman.accounts.models import Organisation
 from subsidies import rules
 
+from . import schemes
 from .models import Application
+from .official_lists import OfficialListRow, RowStatus
 from .schemes import registry
+from .schemes.craftsman_title import PROVINCIAL_TITLES
 from .selectors import open_rounds
 from .workflow import ANSWERABLE_STATES, Action, State
 
@@ -52,3 +56,23 @@ def claimable_for(organisation: Organisation) -> list[Claimable]:
             up_to = None
         found.append(Claimable(rnd.pk, rnd.title, registry.label(rnd.scheme), up_to))
     return found
+
+
+def row_description(row: OfficialListRow) -> str:
+    """What a row names, in words: the provincial title, or the level in its list's round's scheme."""
+    if row.provincial_title:
+        return str(PROVINCIAL_TITLES.get(row.provincial_title, row.provincial_title))
+    label = schemes.get(row.official_list.round.scheme).level_label(row.level)
+    return f"{label} {row.studio_name}".strip()
+
+
+def invitation_rows(uscc: str) -> list[OfficialListRow]:
+    """The rows waiting for an unregistered organisation, oldest document first, each with ``what`` it names."""
+    rows = list(
+        OfficialListRow.objects.filter(status=RowStatus.UNREGISTERED, uscc=uscc)
+        .select_related("official_list__round")
+        .order_by("official_list__document_date", "row_number")
+    )
+    for row in rows:
+        row.what = row_description(row)
+    return rows

@@ -24,7 +24,6 @@ from . import official_list_rows, official_list_selectors, schemes, selectors
 from . import official_list_services as services
 from .models import Application, Round
 from .official_lists import KIND_SCHEMES, UNMATCHED, ListKind, OfficialList, OfficialListRow, RowStatus
-from .schemes.craftsman_title import PROVINCIAL_TITLES
 from .workflow import ANSWERABLE_STATES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -177,29 +176,16 @@ def official_list_rematch(request, pk):
 
 @allowed("official_list.view")
 def invitation_letter(request, uscc):
-    """A printable letter inviting an organisation named in a list to register and confirm its awards."""
-    rows = list(
-        OfficialListRow.objects.filter(status=RowStatus.UNREGISTERED, uscc=uscc)
-        .select_related("official_list__round")
-        .order_by("official_list__document_date", "row_number")
-    )
+    """A letter inviting an organisation named in a list to register and confirm its awards: the preview of the PDF
+    (``subsidies.documents``) the bureau downloads and sends."""
+    rows = official_list_selectors.invitation_rows(uscc)
     if not rows:
         raise Http404
-    for row in rows:
-        row.what = row_description(row)
     return render(
         request,
         "official_lists/letter.html",
         {"rows": rows, "organisation_name": rows[0].organisation_name, "uscc": uscc, "today": timezone.localdate()},
     )
-
-
-def row_description(row: OfficialListRow) -> str:
-    """What a row names, in words: the provincial title, or the level in its list's round's scheme."""
-    if row.provincial_title:
-        return str(PROVINCIAL_TITLES.get(row.provincial_title, row.provincial_title))
-    label = schemes.get(row.official_list.round.scheme).level_label(row.level)
-    return f"{label} {row.studio_name}".strip()
 
 
 # --- The organisation -------------------------------------------------------------------------------------------

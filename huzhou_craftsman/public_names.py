@@ -61,6 +61,7 @@ EVENT_NAMES = {
     "official_list.rematch": _("官方名单重新匹配未匹配行"),
     "organisation.create": _("后台新增申报单位"),
     "official_list.download": _("下载官方名单文件"),
+    "official_list.letter_download": _("下载邀请注册函（PDF）"),
     "organisation.verify": _("认定申报单位"),
     "organisation.bank_change": _("变更收款账户"),
     "studio.review": _("登记工作室年度考核"),

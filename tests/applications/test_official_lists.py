@@ -562,3 +562,40 @@ def test_only_the_district_returns_an_offer_and_a_returned_offer_may_be_declined
     lists.offer_decline(application=Application.objects.get(pk=offer.pk), by=enterprise, reason="人员已离职")
     offer.refresh_from_db()
     assert offer.state == State.WITHDRAWN and not ClaimKey.objects.filter(application=offer).exists()
+
+
+# --- The invitation letter as a PDF -----------------------------------------------------------------------------
+
+
+def test_the_bureau_downloads_the_invitation_letter_as_a_pdf(client, reviewer, title_round):
+    from django.urls import reverse
+
+    from tests.conftest import login
+    from tests.subsidies.test_documents import pdf_text
+
+    uscc = make_uscc(9009)
+    outcome = import_titles(
+        reviewer, title_round, [title_row(1, uscc, "浙江大工匠", name="沈小红"), title_row(2, uscc)]
+    )
+    OfficialListRow.objects.update(organisation_name="湖州待注册精工有限公司")
+    login(client, reviewer)
+    url = reverse("official-list-letter-pdf", args=[uscc])
+    assert url in client.get(reverse("official-list-unmatched")).content.decode()
+    assert url in client.get(reverse("official-list-letter", args=[uscc])).content.decode()  # the HTML preview
+
+    response = client.get(url)
+    assert response["Content-Type"] == "application/pdf" and f"invitation-{uscc}.pdf" in response["Content-Disposition"]
+    text = pdf_text(response.content)
+    assert "关于登录湖州工匠资助平台确认资助的函" in text and "湖州待注册精工有限公司" in text and uscc in text
+    assert "沈小红" in text and "浙江大工匠" in text and "浙人社发〔2026〕12号" in text and "/register/" in text
+    assert "湖州市人力资源和社会保障局" in text and "扫码核验" not in text  # no QR code: not an approval document
+    event = AuditEvent.objects.get(action="official_list.letter_download")
+    assert (
+        event.actor == reviewer
+        and event.data["rows"] == 2
+        and event.data["official_lists"] == [outcome.official_list.pk]
+    )
+
+    assert client.get(reverse("official-list-letter-pdf", args=[make_uscc(9010)])).status_code == 404
+    login(client, make_user(Role.ENTERPRISE))
+    assert client.get(url).status_code == 403
