@@ -599,3 +599,41 @@ def test_the_bureau_downloads_the_invitation_letter_as_a_pdf(client, reviewer, t
     assert client.get(reverse("official-list-letter-pdf", args=[make_uscc(9010)])).status_code == 404
     login(client, make_user(Role.ENTERPRISE))
     assert client.get(url).status_code == 403
+
+
+# --- What each person could claim -------------------------------------------------------------------------------
+
+
+def test_the_enterprise_home_shows_per_person_what_is_held_and_what_a_higher_title_would_add(
+    client, reviewer, title_round
+):
+    from django.urls import reverse
+
+    from applications.official_list_selectors import people_claims
+    from tests.conftest import login
+
+    # given a person awarded 湖州工匠 (10,000) through an application, and another offered 湖州青年工匠 from a list
+    enterprise = make_user(Role.ENTERPRISE)
+    earlier = submitted(enterprise, RoundFactory(), craftsman_post(
+        person_resident_id=make_resident_id(1, birth="19800101"), person_name="钱立新"))  # fmt: skip
+    approve_through_notice(awaiting_notice(earlier), make_user(Role.CITY_APPROVER))
+    import_titles(reviewer, title_round, [title_row(2, enterprise.organisation, "浙江青年工匠", name="孙小梅")])
+    # and a person of another organisation, who is not shown
+    submitted(make_user(Role.ENTERPRISE), RoundFactory(), craftsman_post(person_resident_id=make_resident_id(3)))
+
+    people = {p.name: p for p in people_claims(enterprise.organisation)}
+    assert set(people) == {"钱立新", "孙小梅"}
+    held = people["钱立新"].held
+    assert [(h.state, h.amount, h.is_award) for h in held] == [("已获资助", Decimal("10000.00"), True)]
+    # 就高: only the grand title pays more than the 10,000 held, and only the difference
+    assert [(t.label, t.amount) for t in people["钱立新"].top_ups] == [("湖州大工匠", Decimal("190000"))]
+    offered = people["孙小梅"]
+    assert offered.held[0].amount == Decimal("5000.00") and not offered.held[0].is_award
+    # what waits for her counts as if awarded: 湖州工匠 would add 5,000 to the 5,000 offered, 湖州青年工匠 nothing
+    assert [(t.label, t.amount) for t in offered.top_ups] == [
+        ("湖州大工匠", Decimal("195000")), ("湖州工匠", Decimal("5000")), ("湖州乡村工匠", Decimal("5000"))
+    ]  # fmt: skip
+
+    login(client, enterprise)
+    page = client.get(reverse("enterprise-home")).content.decode()
+    assert "本单位人员：已有资助与更高称号还可获得" in page and "+190,000.00" in page and "钱立新" in page
