@@ -9,8 +9,9 @@ class ApplicationsConfig(AppConfig):
     def ready(self):
         from huzhou_craftsman.accounts import services
 
-        from .official_list_services import organisation_registered
+        from .official_list_services import organisation_known
 
-        # An organisation that registers after a list named it finds its offers (免申即享) on its first visit.
-        if organisation_registered not in services.ORGANISATION_REGISTERED_HOOKS:
-            services.ORGANISATION_REGISTERED_HOOKS.append(organisation_registered)
+        # An organisation that becomes known after a list named it (it registers, the district verifies it, staff
+        # create it) finds its offers (免申即享) at once.
+        if organisation_known not in services.ORGANISATION_KNOWN_HOOKS:
+            services.ORGANISATION_KNOWN_HOOKS.append(organisation_known)

@@ -31,7 +31,7 @@ from .official_list_rows import ListRow, RowChecker, read_rows
 from .official_lists import KIND_SCHEMES, UNMATCHED, ListKind, OfficialList, OfficialListRow, RowStatus
 from .schemes.base import normalise_document_number
 from .transitions import application_transition
-from .workflow import Action, State
+from .workflow import ANSWERABLE_STATES, Action, State
 
 # Who imports lists (and reads the unmatched rows): the city-level review, which holds the provincial and national
 # documents, and the administrator. Approvers do not import what they later approve.
@@ -405,24 +405,41 @@ def _notify(counts: Counter) -> None:
     )  # fmt: skip
 
 
-@transaction.atomic
-def official_rows_match(*, organisation: Organisation, by: User | None = None, request=None) -> int:
-    """Offer an organisation what waits for it in lists imported before it registered; return how many offers."""
-    pending = list(
-        OfficialListRow.objects.filter(status=RowStatus.UNREGISTERED, uscc=organisation.uscc)
+def _offer_pending(pending: list[OfficialListRow], organisations: dict[str, Organisation]) -> list[Application]:
+    """Turn locked unmatched rows whose organisation is now known into offers, as an import would have (the list's
+    importer makes them); rows of organisations still unknown stay as they are. Saves the rows it changed."""
+    matched = [row for row in pending if row.uscc in organisations]
+    if not matched:
+        return []
+    by_list = defaultdict(list)
+    for row in matched:
+        row.organisation = organisations[row.uscc]
+        row.note = ""
+        by_list[row.official_list].append(row)
+    made = []
+    for official_list, rows in by_list.items():
+        made += _make_offers(official_list, rows, by=official_list.imported_by)
+    OfficialListRow.objects.bulk_update(matched, ["organisation", "status", "note", "offer"], batch_size=BATCH)
+    _notify(Counter(offer.organisation_id for offer in made))
+    return made
+
+
+def _locked_unmatched(rows):
+    # The row lock makes this idempotent: a second match waits, then no longer finds the rows the first one offered
+    # (PostgreSQL re-checks the status of a row it waited for), so no row ever gets two offers.
+    return list(
+        rows.filter(status__in=UNMATCHED).exclude(uscc="")
         .select_related("official_list__round", "person").select_for_update(of=("self",))
     )  # fmt: skip
+
+
+@transaction.atomic
+def official_rows_match(*, organisation: Organisation, by: User | None = None, request=None) -> int:
+    """Offer an organisation what waits for it in lists imported before it was known; return how many offers."""
+    pending = _locked_unmatched(OfficialListRow.objects.filter(uscc=organisation.uscc))
     if not pending:
         return 0
-    made = []
-    by_list = defaultdict(list)
-    for row in pending:
-        row.organisation = organisation
-        by_list[row.official_list].append(row)
-    for official_list, rows in by_list.items():
-        made += _make_offers(official_list, rows, by=by or official_list.imported_by)
-    OfficialListRow.objects.bulk_update(pending, ["organisation", "status", "note", "offer"], batch_size=BATCH)
-    _notify(Counter(offer.organisation_id for offer in made))
+    made = _offer_pending(pending, {organisation.uscc: organisation})
     audit_record(
         action="official_list.match", actor=by, actor_name="" if by else "system", target=organisation,
         request=request, data={"rows": len(pending), "offered": len(made)},
@@ -430,9 +447,28 @@ def official_rows_match(*, organisation: Organisation, by: User | None = None, r
     return len(made)
 
 
-def organisation_registered(*, organisation: Organisation, **_kwargs) -> None:
-    """Hook for ``accounts.services.ORGANISATION_REGISTERED_HOOKS``: a new organisation finds its offers at once."""
-    official_rows_match(organisation=organisation)
+def organisation_known(*, organisation: Organisation, by: User | None = None, request=None, **_kwargs) -> None:
+    """Hook for ``accounts.services.ORGANISATION_KNOWN_HOOKS``: an organisation that registers, is verified or is
+    created by staff finds its offers at once."""
+    official_rows_match(organisation=organisation, by=by, request=request)
+
+
+@transaction.atomic
+def official_list_rematch(*, official_list: OfficialList, by: User, request=None) -> tuple[int, int]:
+    """重新匹配: look again for the organisations of a list's unmatched rows (known since, however they came to be)
+    and offer what is due; return (rows still unmatched, offers made)."""
+    require(by, "official_list.import")
+    pending = _locked_unmatched(official_list.rows.all())
+    usccs = {row.uscc for row in pending}
+    organisations = {o.uscc: o for o in Organisation.objects.filter(uscc__in=usccs)} if usccs else {}
+    made = _offer_pending(pending, organisations)
+    remaining = official_list.rows.filter(status__in=UNMATCHED).count()
+    audit_record(
+        action="official_list.rematch", actor=by, target=official_list, request=request,
+        data={"rows": len(pending), "organisations": len(organisations), "offered": len(made),
+              "unmatched": remaining},
+    )  # fmt: skip
+    return remaining, len(made)
 
 
 # --- The organisation's answer ----------------------------------------------------------------------------------
@@ -444,7 +480,7 @@ def _locked_offer(application: Application, by: User) -> Application:
     )
     require(by, "application.act", application)
     require(by, "application.apply")
-    if application.state != State.OFFERED:
+    if application.state not in ANSWERABLE_STATES:
         raise ValidationError(_("这项资助当前状态为“%(state)s”，无需再确认。") % {"state": application.public_state})
     return application
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("official-lists/letter/<str:uscc>/", views.invitation_letter, name="official-list-letter"),
     path("official-lists/<int:pk>/", views.official_list_detail, name="official-list-detail"),
     path("official-lists/<int:pk>/file/", views.official_list_file, name="official-list-file"),
+    path("official-lists/<int:pk>/rematch/", views.official_list_rematch, name="official-list-rematch"),
     path("offers/<int:pk>/", views.offer_detail, name="offer-detail"),
     path("offers/<int:pk>/confirm/", views.offer_confirm, name="offer-confirm"),
     path("offers/<int:pk>/decline/", views.offer_decline, name="offer-decline"),

@@ -20,12 +20,11 @@ from huzhou_craftsman.accounts.forms import PersonPayeeAccountForm
 from huzhou_craftsman.accounts.services import audit_record
 from subsidies import rules
 
-from . import official_list_rows, schemes, selectors
+from . import official_list_rows, official_list_selectors, schemes, selectors
 from . import official_list_services as services
 from .models import Application, Round
 from .official_lists import KIND_SCHEMES, UNMATCHED, ListKind, OfficialList, OfficialListRow, RowStatus
-from .schemes.craftsman_title import PROVINCIAL_TITLES
-from .workflow import State
+from .workflow import ANSWERABLE_STATES
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROW_PAGE = 200
@@ -148,34 +147,45 @@ def unmatched_rows(request):
         .annotate(n=Count("pk"))
         .order_by("status", "organisation_name")
     )
-    return render(request, "official_lists/unmatched.html", {"groups": groups[:500]})
+    lists = (
+        OfficialList.objects.filter(rows__status__in=UNMATCHED)
+        .annotate(unmatched=Count("rows"))
+        .select_related("round")
+        .order_by("-imported_at", "-pk")
+    )
+    return render(
+        request,
+        "official_lists/unmatched.html",
+        {"groups": groups[:500], "lists": lists[:100], "may_rematch": can(request.user, "official_list.import")},
+    )
+
+
+@require_POST
+@allowed("official_list.import")
+def official_list_rematch(request, pk):
+    """重新匹配: offer what is due to the organisations of a list's unmatched rows that are known by now."""
+    official_list = get_object_or_404(OfficialList, pk=pk)
+    remaining, offered = services.official_list_rematch(official_list=official_list, by=request.user, request=request)
+    messages.success(
+        request,
+        _("“%(list)s”重新匹配完成：生成待确认资助 %(offered)s 项，仍未匹配 %(remaining)s 行。")
+        % {"list": official_list.document_number, "offered": offered, "remaining": remaining},
+    )
+    return redirect("official-list-unmatched")
 
 
 @allowed("official_list.view")
 def invitation_letter(request, uscc):
-    """A printable letter inviting an organisation named in a list to register and confirm its awards."""
-    rows = list(
-        OfficialListRow.objects.filter(status=RowStatus.UNREGISTERED, uscc=uscc)
-        .select_related("official_list__round")
-        .order_by("official_list__document_date", "row_number")
-    )
+    """A letter inviting an organisation named in a list to register and confirm its awards: the preview of the PDF
+    (``subsidies.documents``) the bureau downloads and sends."""
+    rows = official_list_selectors.invitation_rows(uscc)
     if not rows:
         raise Http404
-    for row in rows:
-        row.what = row_description(row)
     return render(
         request,
         "official_lists/letter.html",
         {"rows": rows, "organisation_name": rows[0].organisation_name, "uscc": uscc, "today": timezone.localdate()},
     )
-
-
-def row_description(row: OfficialListRow) -> str:
-    """What a row names, in words: the provincial title, or the level in its list's round's scheme."""
-    if row.provincial_title:
-        return str(PROVINCIAL_TITLES.get(row.provincial_title, row.provincial_title))
-    label = schemes.get(row.official_list.round.scheme).level_label(row.level)
-    return f"{label} {row.studio_name}".strip()
 
 
 # --- The organisation -------------------------------------------------------------------------------------------
@@ -189,6 +199,7 @@ def _offer(request, pk) -> Application:
 @allowed("application.apply")
 def offer_detail(request, pk):
     offer = _offer(request, pk)
+    is_open = offer.state in ANSWERABLE_STATES
     payee = None
     if offer.person_id and offer.definition.payee(offer) == schemes.Payee.PERSON:
         payee = payee_account_for(person_resident_id=offer.person.resident_id)
@@ -206,8 +217,9 @@ def offer_detail(request, pk):
             "installments": decision.installments if decision else (),
             "payee": payee,
             "payee_form": PersonPayeeAccountForm(initial={"account_name": offer.person.name}) if payee else None,
-            "problems": services.offer_problems(offer) if offer.state == State.OFFERED else [],
-            "is_open": offer.state == State.OFFERED,
+            "problems": services.offer_problems(offer) if is_open else [],
+            "is_open": is_open,
+            "return_reason": official_list_selectors.offer_return_reason(offer),
         },
     )
 

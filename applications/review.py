@@ -26,6 +26,7 @@ DECISIONS = frozenset(
         Action.APPROVAL_REJECT,
         Action.LIST_CHECK_PASS,
         Action.LIST_CHECK_REJECT,
+        Action.LIST_CHECK_RETURN,
     }
 )
 # States whose applications count against a §3 quota: approved by the city, whether or not the notice is over.

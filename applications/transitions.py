@@ -26,6 +26,7 @@ STAGE_OF = {
     Action.APPROVAL_REJECT: Stage.CITY_APPROVAL,
     Action.LIST_CHECK_PASS: Stage.DISTRICT,
     Action.LIST_CHECK_REJECT: Stage.DISTRICT,
+    Action.LIST_CHECK_RETURN: Stage.DISTRICT,
 }
 
 # What the enterprise is told after each move (in its portal inbox and by e-mail).
@@ -48,6 +49,7 @@ MESSAGES = {
     Action.DECLINE: _("资助 %(number)s 已放弃领取。"),
     Action.LIST_CHECK_PASS: _("资助 %(number)s 已通过区县核对，等待市级审批。"),
     Action.LIST_CHECK_REJECT: _("资助 %(number)s 未通过区县核对：%(reason)s"),
+    Action.LIST_CHECK_RETURN: _("资助 %(number)s 被区县退回更正：%(reason)s。请更正后重新确认领取。"),
 }
 
 

@@ -28,6 +28,7 @@ class State(models.TextChoices):
     # 免申即享 (applications.official_lists): an award offered from an official list, and its short review path.
     OFFERED = "offered", _("待确认（免申即享）")
     LIST_CHECK = "list_check", _("待区县核对（免申即享）")
+    LIST_RETURNED = "list_returned", _("退回单位更正（免申即享）")
 
 
 PUBLIC_NAMES = {
@@ -43,6 +44,7 @@ PUBLIC_NAMES = {
     State.WITHDRAWN: _("已撤回"),
     State.OFFERED: _("待确认资助：请核对信息并确认领取"),
     State.LIST_CHECK: _("已确认，等待区县核对"),
+    State.LIST_RETURNED: _("被退回：请按意见更正后重新确认领取"),
 }
 
 # What the enterprise is expected to do next, by state (empty: nothing, wait for the bureau).
@@ -50,6 +52,7 @@ NEXT_STEP = {
     State.DRAFT: _("补全信息和材料后提交申报"),
     State.RETURNED: _("按退回意见补正，在期限内重新提交"),
     State.OFFERED: _("核对名单信息，确认领取（无需提交材料）"),
+    State.LIST_RETURNED: _("按退回意见更正（如领奖人账户）后重新确认领取"),
 }
 
 # States in which an application counts against the duplicate rule (same person, scheme and level).
@@ -63,6 +66,7 @@ ACTIVE_STATES = frozenset(
         State.APPROVED,
         State.RETURNED,
         State.LIST_CHECK,
+        State.LIST_RETURNED,
     }
 )
 # States the enterprise may edit in.
@@ -88,6 +92,7 @@ class Action(models.TextChoices):
     DECLINE = "decline", _("放弃领取（免申即享）")
     LIST_CHECK_PASS = "list_check_pass", _("区县核对通过")
     LIST_CHECK_REJECT = "list_check_reject", _("区县核对不通过")
+    LIST_CHECK_RETURN = "list_check_return", _("区县核对退回单位更正")
 
 
 @dataclass(frozen=True)
@@ -128,9 +133,17 @@ TRANSITIONS = [
     _t(S.OFFERED, Action.DECLINE, S.WITHDRAWN, E),
     _t(S.LIST_CHECK, Action.LIST_CHECK_PASS, S.CITY_APPROVAL, D),
     _t(S.LIST_CHECK, Action.LIST_CHECK_REJECT, S.REJECTED, D, needs_reason=True),
+    # Something the organisation gave is wrong (the payee's account proof is unreadable): back to it with the reason;
+    # it corrects and confirms again (its claim stays registered meanwhile), or declines.
+    _t(S.LIST_CHECK, Action.LIST_CHECK_RETURN, S.LIST_RETURNED, D, needs_reason=True),
+    _t(S.LIST_RETURNED, Action.CONFIRM, S.LIST_CHECK, E),
+    _t(S.LIST_RETURNED, Action.DECLINE, S.WITHDRAWN, E),
 ]
 
 _TABLE = {(t.source, t.action): t for t in TRANSITIONS}
+
+# 免申即享: the states in which the organisation answers an offer (confirms it, again after a return, or declines).
+ANSWERABLE_STATES = frozenset(t.source for t in TRANSITIONS if t.action == Action.CONFIRM)
 
 
 def find(state: str, action: str) -> Transition | None:

@@ -99,6 +99,28 @@ def answer(*, item: str, edition: str, already_received: Decimal | None) -> Answ
     return Answer(decision, clause, label, pays_person, withholding)
 
 
+@dataclass(frozen=True)
+class TopUp:
+    label: str
+    amount: Decimal
+
+
+def top_ups(*, scheme: str, already_received: Decimal, edition: str = rules.DEFAULT_EDITION) -> list[TopUp]:
+    """就高: what each level the calculator offers under a scheme whose awards count against each other (a higher
+    title) would still pay a person who holds ``already_received`` under it, most first; levels paying nothing more
+    are left out."""
+    prefix = f"{scheme}:"
+    found = []
+    for _group, items in item_choices(edition)[1:]:
+        for value, label in items:
+            if not value.startswith(prefix):
+                continue
+            decision = rules.evaluate(claim_for(value, edition=edition, already_received=already_received))
+            if decision.total > 0:
+                found.append(TopUp(str(label), decision.total))
+    return sorted(found, key=lambda top_up: -top_up.amount)
+
+
 def calculate(data) -> tuple[CalculatorForm, Answer | None]:
     form = CalculatorForm(data or None)
     if not data or not form.is_valid():

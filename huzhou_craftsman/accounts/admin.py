@@ -68,10 +68,13 @@ class OrganisationAdmin(admin.ModelAdmin):
         return readonly + BANK_FIELDS if obj is not None else readonly
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
         if not change:
-            # A new organisation's first account awaits verification like any other.
-            services.organisation_initial_account_propose(organisation=obj, by=request.user, request=request)
+            # Audited; its first account awaits verification like any other; its offers (免申即享) appear at once.
+            services.organisation_create(organisation=obj, by=request.user, request=request)
+            return
+        super().save_model(request, obj, form, change)
+        if "uscc" in form.changed_data:  # a corrected USCC may name an organisation an official list waits for
+            services.organisation_known(organisation=obj, by=request.user, request=request)
 
 
 def _role_action(role: Role):

@@ -79,6 +79,7 @@ def organisation_verify(*, organisation: Organisation, by: User, request=None) -
 
     # The account entered at registration is checked by the same second person who recognises the organisation.
     organisation_initial_account_verify(organisation=organisation, by=by, request=request)
+    organisation_known(organisation=organisation, by=by, request=request)
     return organisation
 
 
@@ -117,10 +118,17 @@ def user_create(
     return user
 
 
-# Called with ``organisation=`` inside the registration's transaction. Apps that hold something for an organisation
-# before it registers (applications: rows of official lists, 免申即享) add a hook here at startup, since
-# ``accounts`` imports no other app.
-ORGANISATION_REGISTERED_HOOKS: list = []
+# Called with ``organisation=``, ``by=`` and ``request=`` inside the transaction of every way an organisation becomes
+# known to the portal: its own registration, its verification by the district, its creation (or a corrected USCC) by
+# staff in the admin. Apps that hold something for an organisation before it is known (applications: rows of official
+# lists, 免申即享) add a hook here at startup, since ``accounts`` imports no other app. Hooks must be idempotent.
+ORGANISATION_KNOWN_HOOKS: list = []
+
+
+def organisation_known(*, organisation: Organisation, by: User | None = None, request=None) -> None:
+    """Tell the other apps that an organisation is known (registered, verified or created by staff)."""
+    for hook in ORGANISATION_KNOWN_HOOKS:
+        hook(organisation=organisation, by=by, request=request)
 
 
 @transaction.atomic
@@ -138,9 +146,22 @@ def organisation_register(*, organisation: Organisation, username: str, password
         action="organisation.register", actor=user, target=organisation, request=request, to_state="unverified"
     )
     organisation_initial_account_propose(organisation=organisation, by=user, request=request)
-    for hook in ORGANISATION_REGISTERED_HOOKS:
-        hook(organisation=organisation)
+    organisation_known(organisation=organisation, request=request)
     return user
+
+
+@transaction.atomic
+def organisation_create(*, organisation: Organisation, by: User, request=None) -> Organisation:
+    """Create an organisation on the bureau's side (the admin): audited, its first account pending verification,
+    and what waits for it in official lists offered at once, as on registration."""
+    require(by, "portal.manage")
+    organisation.full_clean()
+    organisation.save()
+    audit_record(action="organisation.create", actor=by, target=organisation, request=request,
+                 to_state="verified" if organisation.is_verified else "unverified")  # fmt: skip
+    organisation_initial_account_propose(organisation=organisation, by=by, request=request)
+    organisation_known(organisation=organisation, by=by, request=request)
+    return organisation
 
 
 def organisation_initial_account_propose(*, organisation: Organisation, by: User, request=None):

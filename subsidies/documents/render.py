@@ -234,6 +234,30 @@ def document_html(document: Document) -> str:
         return render_to_string(TEMPLATES[document.kind], document_context(document))
 
 
+def invitation_letter_html(*, organisation_name: str, uscc: str, rows) -> str:
+    """The invitation to register (免申即享): the rows of official lists waiting for an organisation the portal does
+    not know yet (``applications.official_list_selectors.invitation_rows``), in the documents' print style."""
+    base = getattr(settings, "PORTAL_PUBLIC_URL", DEFAULT_PUBLIC_URL).rstrip("/")
+    date_text = chinese_date(timezone.localdate())
+    context = {
+        "organisation_name": organisation_name,
+        "uscc": uscc,
+        "rows": rows,
+        "register_url": base + reverse("register"),
+        "issuing_office": settings.ISSUING_OFFICE,
+        "date": date_text,
+        "office_indent_em": f"{office_indent_em(settings.ISSUING_OFFICE, date_text):.2f}",
+    }
+    with translation.override("zh-hans"):
+        return render_to_string("documents/invitation_letter.html", context)
+
+
+def invitation_letter_pdf(**kwargs) -> bytes:
+    from .pdf import html_to_pdf
+
+    return html_to_pdf(invitation_letter_html(**kwargs))
+
+
 def document_pdf(document: Document):
     """Render one document: the unsigned PDF bytes and where its seal goes (a ``signing.SealPlacement``)."""
     from .pdf import html_to_pdf_and_anchor

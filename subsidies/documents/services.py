@@ -457,6 +457,15 @@ def document_download_record(*, document: Document, by: User, request=None) -> N
     )
 
 
+def invitation_letter_download_record(*, uscc: str, rows: list, pdf: bytes, by: User, request=None) -> None:
+    """Write the audit event of one download of an invitation letter (免申即享): to whom, how many rows, which file."""
+    audit_record(
+        action="official_list.letter_download", actor=by, request=request,
+        data={"uscc": uscc, "organisation": rows[0].organisation_name, "rows": len(rows),
+              "official_lists": sorted({row.official_list_id for row in rows}), "sha256": sha256_of_bytes(pdf)},
+    )  # fmt: skip
+
+
 def sha256_of_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

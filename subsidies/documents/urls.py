@@ -9,6 +9,8 @@ urlpatterns = [
     path("verify/<str:token>/", views.verify, name="document-verify"),
     path("documents/", views.document_list, name="document-list"),
     path("documents/<int:pk>/download/", views.download, name="document-download"),
+    # 免申即享: the invitation to an organisation the official lists name (the HTML preview is applications').
+    path("official-lists/letter/<str:uscc>/pdf/", views.invitation_letter, name="official-list-letter-pdf"),
     path("manage/documents/regenerate/", views.regenerate, name="documents-regenerate"),
     path("manage/documents/regenerate/<int:pk>/", views.regenerate_job, name="documents-regenerate-job"),
 ]

@@ -5,12 +5,13 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from applications.official_list_selectors import invitation_rows
 from huzhou_craftsman.accounts.access import allowed
 
 from . import render as documents_render
@@ -80,6 +81,21 @@ def download(request, pk):
     response = FileResponse(
         document.file.open("rb"), as_attachment=True, filename=f"{document.number}.pdf", content_type="application/pdf"
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@allowed("official_list.view")
+def invitation_letter(request, uscc):
+    """免申即享: the invitation to register, as a PDF the bureau prints or sends (rendered here, on demand: one page);
+    every download is audited."""
+    rows = invitation_rows(uscc)
+    if not rows:
+        raise Http404
+    pdf = documents_render.invitation_letter_pdf(organisation_name=rows[0].organisation_name, uscc=uscc, rows=rows)
+    services.invitation_letter_download_record(uscc=uscc, rows=rows, pdf=pdf, by=request.user, request=request)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="invitation-{uscc}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
 

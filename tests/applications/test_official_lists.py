@@ -19,7 +19,7 @@ from applications.models import Application, ClaimKey, OfficialList, OfficialLis
 from applications.official_lists import RowStatus
 from applications.review import application_decide
 from applications.workflow import Action, State
-from huzhou_craftsman.accounts.models import AuditEvent, Organisation
+from huzhou_craftsman.accounts.models import AuditEvent, District, Organisation
 from huzhou_craftsman.accounts.roles import Role
 from huzhou_craftsman.accounts.services import organisation_register
 from huzhou_craftsman.exports import xlsx_append
@@ -416,3 +416,255 @@ def test_the_policy_calculator_is_public_and_answers_from_the_rules_engine(clien
                     {"item": "craftsman_title:grand", "edition": "huzhou-2021", "already_received": "10000"})  # fmt: skip
     assert "190,000.00" in top_up.content.decode()
     assert "<script>" not in text
+
+
+# --- Matching beyond registration -------------------------------------------------------------------------------
+
+
+def test_an_organisation_known_by_verification_finds_its_offers_once(reviewer, title_round):
+    from huzhou_craftsman.accounts.services import organisation_verify
+
+    # given rows waiting for an organisation that came into the portal without the hook (older data, a bulk load)
+    uscc = make_uscc(9004)
+    import_titles(reviewer, title_round, [title_row(1, uscc), title_row(2, uscc, "浙江青年工匠")])
+    organisation = OrganisationFactory(uscc=uscc, is_verified=False)
+    assert not Application.objects.exists()
+    # when its district verifies it
+    organisation_verify(organisation=organisation, by=make_user(Role.DISTRICT_REVIEWER, district=organisation.district))
+    # then its rows are offers, made by the list's importer, and recorded as the reviewer's doing
+    offers = Application.objects.filter(organisation=organisation, state=State.OFFERED)
+    assert offers.count() == 2 and {o.created_by for o in offers} == {reviewer}
+    assert set(OfficialListRow.objects.values_list("status", flat=True)) == {RowStatus.OFFERED}
+    event = AuditEvent.objects.get(action="official_list.match")
+    assert event.actor.role == Role.DISTRICT_REVIEWER and event.data == {"rows": 2, "offered": 2}
+    # and matching again (another hook call, the bureau's rematch) never makes a second offer for a row
+    assert lists.official_rows_match(organisation=organisation) == 0
+    assert lists.official_list_rematch(official_list=OfficialList.objects.get(), by=reviewer) == (0, 0)
+    assert Application.objects.count() == 2
+
+
+def test_an_organisation_created_in_the_admin_finds_its_offers(reviewer, title_round, client):
+    from django.urls import reverse
+
+    from tests.conftest import login
+    from tests.factories import district
+
+    uscc = make_uscc(9005)
+    import_titles(reviewer, title_round, [title_row(1, uscc, "浙江大工匠")])
+    administrator = make_user(Role.ADMINISTRATOR, is_staff=True)
+    login(client, administrator)
+    response = client.post(
+        reverse("admin:accounts_organisation_add"),
+        {"name": "湖州后台录入企业有限公司", "uscc": uscc, "district": district().pk, "contact_name": "王",
+         "contact_mobile": "13905720001", "bank_account_name": "湖州后台录入企业有限公司",
+         "bank_account_number": "33050161627000007777", "bank_name": "建设银行", "bank_cnaps_code": "105336000012"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    organisation = Organisation.objects.get(uscc=uscc)
+    offer = Application.objects.get(organisation=organisation)
+    assert offer.state == State.OFFERED and offer.estimate_total == Decimal("200000.00")
+    assert AuditEvent.objects.filter(action="organisation.create", actor=administrator).exists()
+    assert AuditEvent.objects.get(action="official_list.match").actor == administrator
+    assert organisation.notifications.get().message.startswith("您有 1 项免申即享资助待确认")
+
+
+def test_an_organisation_whose_uscc_is_corrected_in_the_admin_finds_its_offers(reviewer, title_round, client):
+    from django.urls import reverse
+
+    from tests.accounts.test_admin_readonly import form_data
+    from tests.conftest import login
+
+    uscc = make_uscc(9006)
+    import_titles(reviewer, title_round, [title_row(1, uscc)])
+    organisation = OrganisationFactory()  # registered with a mistyped code
+    login(client, make_user(Role.ADMINISTRATOR, is_staff=True))
+    url = reverse("admin:accounts_organisation_change", args=[organisation.pk])
+    data = form_data(client.get(url))
+    data["uscc"] = uscc
+    assert client.post(url, data).status_code == 302
+    assert Application.objects.get().organisation == organisation
+
+
+def test_the_bureau_rematches_a_list_from_the_unmatched_page(client, reviewer, title_round):
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    known_later, never = make_uscc(9007), make_uscc(9008)
+    outcome = import_titles(reviewer, title_round, [title_row(1, known_later), title_row(2, never)])
+    OrganisationFactory(uscc=known_later)  # known since, without any hook (e.g. loaded by a data migration)
+    login(client, reviewer)
+    page = client.get(reverse("official-list-unmatched")).content.decode()
+    rematch = reverse("official-list-rematch", args=[outcome.official_list.pk])
+    assert rematch in page and "重新匹配" in page
+
+    response = client.post(rematch, follow=True)
+    assert "生成待确认资助 1 项，仍未匹配 1 行" in response.content.decode()
+    assert Application.objects.get().organisation.uscc == known_later
+    event = AuditEvent.objects.get(action="official_list.rematch")
+    assert event.actor == reviewer and event.data["offered"] == 1 and event.data["unmatched"] == 1
+    client.post(rematch)  # again: nothing new
+    assert Application.objects.count() == 1 and AuditEvent.objects.filter(action="official_list.rematch").count() == 2
+
+    login(client, make_user(Role.CITY_APPROVER))  # reads lists, does not import or rematch them
+    assert client.post(rematch).status_code == 403
+    assert rematch not in client.get(reverse("official-list-unmatched")).content.decode()
+
+
+# --- Return for correction at the district's check ------------------------------------------------------------------
+
+
+def test_the_district_returns_a_confirmed_offer_and_the_enterprise_corrects_and_confirms_again(
+    client, reviewer, title_round
+):
+    from django.urls import reverse
+
+    from tests.conftest import login
+
+    enterprise = make_user(Role.ENTERPRISE)
+    import_titles(reviewer, title_round, [title_row(1, enterprise.organisation, "浙江大工匠")])
+    offer = Application.objects.get(state=State.OFFERED)
+    account = {"account_type": "personal", "account_name": offer.person.name, "bank_name": "中国工商银行湖州分行",
+               "cnaps_code": "102336000015"}  # fmt: skip
+    proof = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    login(client, enterprise)
+    client.post(reverse("offer-payee", args=[offer.pk]),
+                {**account, "account_number": "6217000010001234567", "proof": SimpleUploadedFile("卡.pdf", proof)})  # fmt: skip
+    client.post(reverse("offer-confirm", args=[offer.pk]))
+    offer.refresh_from_db()
+    assert offer.state == State.LIST_CHECK
+
+    # the district reviewer sends it back from the review page: a reason is required
+    district = make_user(Role.DISTRICT_REVIEWER, district=offer.district)
+    login(client, district)
+    review = client.get(reverse("review-detail", args=[offer.pk])).content.decode()
+    assert "区县核对退回单位更正" in review
+    client.post(reverse("review-decide", args=[offer.pk]), {"action": "list_check_return", "reason": " "})
+    offer.refresh_from_db()
+    assert offer.state == State.LIST_CHECK
+    client.post(reverse("review-decide", args=[offer.pk]),
+                {"action": "list_check_return", "reason": "银行卡影像模糊无法辨认，请重新上传"})  # fmt: skip
+    offer.refresh_from_db()
+    assert offer.state == State.LIST_RETURNED
+    assert ClaimKey.objects.filter(application=offer).exists()  # its claim stays while it is being corrected
+    assert "银行卡影像模糊无法辨认" in enterprise.organisation.notifications.order_by("-pk").first().message
+
+    # the enterprise reads the reason, enters the account again and confirms again
+    login(client, enterprise)
+    home = client.get(reverse("enterprise-home")).content.decode()
+    assert "被退回更正" in home and reverse("offer-detail", args=[offer.pk]) in home
+    page = client.get(reverse("offer-detail", args=[offer.pk])).content.decode()
+    assert "银行卡影像模糊无法辨认，请重新上传" in page and "更正后重新确认领取" in page
+    client.post(reverse("offer-payee", args=[offer.pk]),
+                {**account, "account_number": "6217000010007654321", "proof": SimpleUploadedFile("卡2.pdf", proof)})  # fmt: skip
+    client.post(reverse("offer-confirm", args=[offer.pk]))
+    offer.refresh_from_db()
+    assert offer.state == State.LIST_CHECK and offer.version == 2
+    assert ClaimKey.objects.filter(application=offer).count() == 1
+
+    # the same reviewer checks it again (one stage) and passes it
+    application_decide(application=offer, action=Action.LIST_CHECK_PASS, by=district)
+    offer.refresh_from_db()
+    assert offer.state == State.CITY_APPROVAL
+    events = list(AuditEvent.objects.filter(target_id=str(offer.pk), target_type="applications.application")
+                  .exclude(action="bank_account.propose").order_by("pk").values_list("action", "reason"))  # fmt: skip
+    assert events == [
+        ("application.confirm", ""),
+        ("application.list_check_return", "银行卡影像模糊无法辨认，请重新上传"),
+        ("application.confirm", ""),
+        ("application.list_check_pass", ""),
+    ]
+
+
+def test_only_the_district_returns_an_offer_and_a_returned_offer_may_be_declined(reviewer, title_round):
+    enterprise = make_user(Role.ENTERPRISE)
+    import_titles(reviewer, title_round, [title_row(1, enterprise.organisation)])
+    offer = Application.objects.get(state=State.OFFERED)
+    verified_person_account(offer.person)
+    lists.offer_confirm(application=offer, by=enterprise)
+    with pytest.raises(PermissionDenied, match="您的角色不能"):
+        application_decide(application=offer, action=Action.LIST_CHECK_RETURN, by=make_user(Role.CITY_APPROVER),
+                           reason="x")  # fmt: skip
+    other = make_user(Role.DISTRICT_REVIEWER, district=District.objects.exclude(pk=offer.district_id).first())
+    with pytest.raises(PermissionDenied, match="不属于您的区县"):
+        application_decide(application=offer, action=Action.LIST_CHECK_RETURN, by=other, reason="x")
+    district = make_user(Role.DISTRICT_REVIEWER, district=offer.district)
+    application_decide(application=offer, action=Action.LIST_CHECK_RETURN, by=district, reason="人员信息需核实")
+    lists.offer_decline(application=Application.objects.get(pk=offer.pk), by=enterprise, reason="人员已离职")
+    offer.refresh_from_db()
+    assert offer.state == State.WITHDRAWN and not ClaimKey.objects.filter(application=offer).exists()
+
+
+# --- The invitation letter as a PDF -----------------------------------------------------------------------------
+
+
+def test_the_bureau_downloads_the_invitation_letter_as_a_pdf(client, reviewer, title_round):
+    from django.urls import reverse
+
+    from tests.conftest import login
+    from tests.subsidies.test_documents import pdf_text
+
+    uscc = make_uscc(9009)
+    outcome = import_titles(
+        reviewer, title_round, [title_row(1, uscc, "浙江大工匠", name="沈小红"), title_row(2, uscc)]
+    )
+    OfficialListRow.objects.update(organisation_name="湖州待注册精工有限公司")
+    login(client, reviewer)
+    url = reverse("official-list-letter-pdf", args=[uscc])
+    assert url in client.get(reverse("official-list-unmatched")).content.decode()
+    assert url in client.get(reverse("official-list-letter", args=[uscc])).content.decode()  # the HTML preview
+
+    response = client.get(url)
+    assert response["Content-Type"] == "application/pdf" and f"invitation-{uscc}.pdf" in response["Content-Disposition"]
+    text = pdf_text(response.content)
+    assert "关于登录湖州工匠资助平台确认资助的函" in text and "湖州待注册精工有限公司" in text and uscc in text
+    assert "沈小红" in text and "浙江大工匠" in text and "浙人社发〔2026〕12号" in text and "/register/" in text
+    assert "湖州市人力资源和社会保障局" in text and "扫码核验" not in text  # no QR code: not an approval document
+    event = AuditEvent.objects.get(action="official_list.letter_download")
+    assert (
+        event.actor == reviewer
+        and event.data["rows"] == 2
+        and event.data["official_lists"] == [outcome.official_list.pk]
+    )
+
+    assert client.get(reverse("official-list-letter-pdf", args=[make_uscc(9010)])).status_code == 404
+    login(client, make_user(Role.ENTERPRISE))
+    assert client.get(url).status_code == 403
+
+
+# --- What each person could claim -------------------------------------------------------------------------------
+
+
+def test_the_enterprise_home_shows_per_person_what_is_held_and_what_a_higher_title_would_add(
+    client, reviewer, title_round
+):
+    from django.urls import reverse
+
+    from applications.official_list_selectors import people_claims
+    from tests.conftest import login
+
+    # given a person awarded 湖州工匠 (10,000) through an application, and another offered 湖州青年工匠 from a list
+    enterprise = make_user(Role.ENTERPRISE)
+    earlier = submitted(enterprise, RoundFactory(), craftsman_post(
+        person_resident_id=make_resident_id(1, birth="19800101"), person_name="钱立新"))  # fmt: skip
+    approve_through_notice(awaiting_notice(earlier), make_user(Role.CITY_APPROVER))
+    import_titles(reviewer, title_round, [title_row(2, enterprise.organisation, "浙江青年工匠", name="孙小梅")])
+    # and a person of another organisation, who is not shown
+    submitted(make_user(Role.ENTERPRISE), RoundFactory(), craftsman_post(person_resident_id=make_resident_id(3)))
+
+    people = {p.name: p for p in people_claims(enterprise.organisation)}
+    assert set(people) == {"钱立新", "孙小梅"}
+    held = people["钱立新"].held
+    assert [(h.state, h.amount, h.is_award) for h in held] == [("已获资助", Decimal("10000.00"), True)]
+    # 就高: only the grand title pays more than the 10,000 held, and only the difference
+    assert [(t.label, t.amount) for t in people["钱立新"].top_ups] == [("湖州大工匠", Decimal("190000"))]
+    offered = people["孙小梅"]
+    assert offered.held[0].amount == Decimal("5000.00") and not offered.held[0].is_award
+    # what waits for her counts as if awarded: 湖州工匠 would add 5,000 to the 5,000 offered, 湖州青年工匠 nothing
+    assert [(t.label, t.amount) for t in offered.top_ups] == [
+        ("湖州大工匠", Decimal("195000")), ("湖州工匠", Decimal("5000")), ("湖州乡村工匠", Decimal("5000"))
+    ]  # fmt: skip
+
+    login(client, enterprise)
+    page = client.get(reverse("enterprise-home")).content.decode()
+    assert "本单位人员：已有资助与更高称号还可获得" in page and "+190,000.00" in page and "钱立新" in page
