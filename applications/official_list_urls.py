@@ -12,6 +12,7 @@ urlpatterns = [
     path("official-lists/<int:pk>/", views.official_list_detail, name="official-list-detail"),
     path("official-lists/<int:pk>/file/", views.official_list_file, name="official-list-file"),
     path("official-lists/<int:pk>/rematch/", views.official_list_rematch, name="official-list-rematch"),
+    path("people-claims/", views.people_claims, name="people-claims"),
     path("offers/<int:pk>/", views.offer_detail, name="offer-detail"),
     path("offers/<int:pk>/confirm/", views.offer_confirm, name="offer-confirm"),
     path("offers/<int:pk>/decline/", views.offer_decline, name="offer-decline"),

@@ -191,6 +191,13 @@ def invitation_letter(request, uscc):
 # --- The organisation -------------------------------------------------------------------------------------------
 
 
+@allowed("application.apply")
+def people_claims(request):
+    """可以申领什么, per person of the organisation (its own page, so the home stays a short read)."""
+    people = official_list_selectors.people_claims(request.user.organisation)
+    return render(request, "official_lists/people.html", {"people": people})
+
+
 def _offer(request, pk) -> Application:
     offer = get_object_or_404(selectors.applications_visible_to(request.user).filter(official_row__isnull=False), pk=pk)
     return offer

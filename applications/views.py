@@ -50,7 +50,6 @@ def enterprise_home(request):
             # 免申即享: awards from official lists waiting for confirmation, and what else the organisation could claim.
             "offers": official_list_selectors.offers_for(organisation)[:50],
             "claimable": official_list_selectors.claimable_for(organisation),
-            "people": official_list_selectors.people_claims(organisation),
         },
     )
 

@@ -138,6 +138,7 @@ EXPECTED = {
     "offer-detail": only(E),
     # Read from the table of actions.
     "enterprise-home": by_action("application.apply"),
+    "people-claims": by_action("application.apply"),
     "round-list": by_action("application.apply"),
     "application-create": by_action("application.apply"),
     "roster-template": by_action("application.apply"),

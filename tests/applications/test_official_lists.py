@@ -635,9 +635,7 @@ def test_the_bureau_downloads_the_invitation_letter_as_a_pdf(client, reviewer, t
 # --- What each person could claim -------------------------------------------------------------------------------
 
 
-def test_the_enterprise_home_shows_per_person_what_is_held_and_what_a_higher_title_would_add(
-    client, reviewer, title_round
-):
+def test_the_enterprise_sees_per_person_what_is_held_and_what_a_higher_title_would_add(client, reviewer, title_round):
     from django.urls import reverse
 
     from applications.official_list_selectors import people_claims
@@ -666,5 +664,8 @@ def test_the_enterprise_home_shows_per_person_what_is_held_and_what_a_higher_tit
     ]  # fmt: skip
 
     login(client, enterprise)
-    page = client.get(reverse("enterprise-home")).content.decode()
+    home = client.get(reverse("enterprise-home")).content.decode()
+    assert reverse("people-claims") in home  # the home links to it and stays a short read
+    page = client.get(reverse("people-claims")).content.decode()
     assert "本单位人员：已有资助与更高称号还可获得" in page and "+190,000.00" in page and "钱立新" in page
+    assert "孙小梅" in page and make_resident_id(3) not in page
