@@ -22,34 +22,25 @@ from .models import Application, MaterialRequirement
 from .roster import read_roster, roster_template
 from .workflow import State
 
-HOME_COLUMNS = (
-    "number", "scheme", "level", "state", "estimate_total", "updated_at", "person__name", "person__resident_id",
-    "round__closes_at",
-)  # fmt: skip
-
 
 @allowed("application.apply")
 def enterprise_home(request):
     organisation = request.user.organisation
-    # The home page's table needs neither the details nor the basis (large JSON and text) nor the organisation again.
-    applications = (
-        selectors.applications_visible_to(request.user)
-        .select_related(None)
-        .select_related("person", "round")
-        .only(*HOME_COLUMNS)
-        .order_by("-updated_at")
-    )
+    open_rounds = list(selectors.open_rounds())  # read once: the side list and "what can be claimed" both show them
     return render(
         request,
         "applications/enterprise_home.html",
         {
             "organisation": organisation,
-            "applications": applications[:100],
-            "open_rounds": selectors.open_rounds(),
-            "notifications": organisation.notifications.select_related("application")[:10],
+            "applications": selectors.home_rows(request.user),
+            "open_rounds": open_rounds,
+            # The list links to the application by its id: its row (with its large details) is not read.
+            "notifications": organisation.notifications.only(
+                "organisation_id", "created_at", "message", "application_id"
+            )[:10],
             # 免申即享: awards from official lists waiting for confirmation, and what else the organisation could claim.
             "offers": official_list_selectors.offers_for(organisation)[:50],
-            "claimable": official_list_selectors.claimable_for(organisation),
+            "claimable": official_list_selectors.claimable_for(organisation, rounds=open_rounds),
         },
     )
 
