@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, prefetch_related_objects
 from django.utils import timezone
 
 from huzhou_craftsman.accounts.access import visible
@@ -85,9 +85,25 @@ def home_rows(user: User, limit: int = 100) -> list[HomeRow]:
     return [HomeRow(*values) for values in rows[:limit]]
 
 
+def received_annotation() -> Subquery:
+    """``already_received`` of each row, as a column of the query that reads the application (``received_total``):
+    the page and the submission read it with the application instead of asking again (issue 18). The same awards:
+    the person's other applications under the same scheme with an active award."""
+    awards = (
+        Application.objects.filter(person_id=OuterRef("person_id"), scheme=OuterRef("scheme"), award__state="active")
+        .exclude(pk=OuterRef("pk"))
+        .order_by()
+        .values("person_id")
+        .annotate(total=Sum("award__total"))
+        .values("total")
+    )
+    return Subquery(awards, output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
 def application_for_page(user: User, pk: int) -> Application:
-    """One application with everything its page shows (raises DoesNotExist outside the user's scope)."""
-    application = applications_visible_to(user).get(pk=pk)
+    """One application with everything its page shows (raises DoesNotExist outside the user's scope), with the sum
+    of its person's other awards (``received_total``, for the estimate and the submission check)."""
+    application = applications_visible_to(user).annotate(received_total=received_annotation()).get(pk=pk)
     return application_prefetch(application, history=True)
 
 

@@ -141,10 +141,10 @@ def application_detail(request, pk):
     by_requirement = {a.requirement_id: a for a in current}
     checklist = [(req, by_requirement.get(req.pk)) for req in application.round.materials.all()]
     correction = next((c for c in application.corrections.all() if c.resolved_at is None), None)
-    problems = services.submission_problems(application) if application.is_editable else []
     payee = None
     if application.person_id and services.pays_person(application):
         payee = payee_account_for(person_resident_id=application.person.resident_id)
+    problems = services.submission_problems(application, payee=payee) if application.is_editable else []
     return render(
         request,
         "applications/application_detail.html",
@@ -170,9 +170,11 @@ def application_detail(request, pk):
 @require_POST
 @allowed("application.apply")
 def application_submit(request, pk):
-    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    # The service's locked read is the scope check (one read of the row for each click of a double click, issue 18).
     try:
-        services.application_submit(application=application, by=request.user, request=request)
+        services.application_submit(application=pk, by=request.user, request=request)
+    except Application.DoesNotExist:
+        raise Http404 from None
     except ValidationError as error:
         report_errors(request, error)
     else:
