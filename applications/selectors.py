@@ -115,7 +115,8 @@ def application_prefetch(application: Application, *, history: bool) -> Applicat
     issue 18): versions and correction requests before its first submission (both are written only once it has a
     version), apprentices outside the schemes with an apprentice roster (the only ones ``roster_replace`` accepts).
     """
-    lookups = [Prefetch("attachments", queryset=Attachment.objects.select_related("requirement", "uploaded_by")),
+    # Not the uploader: no page shows it (a join to the users table and a User built per attachment, issue 18).
+    lookups = [Prefetch("attachments", queryset=Attachment.objects.select_related("requirement")),
                "round__materials"]  # fmt: skip
     empty = []
     if application.definition.roster == "apprentices":
