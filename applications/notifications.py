@@ -29,9 +29,9 @@ EMAIL_SWEEP_WITHIN = timedelta(days=2)
 SWEEP_BATCH = 500
 # A burst of notifications (the deadline rush: a thousand submissions within minutes, issue 18) is e-mailed by one
 # task for each window of EMAIL_BATCH_WINDOW seconds of a web process, run EMAIL_BATCH_DELAY seconds after the window
-# opened, instead of one task each: the window's notifications have all committed by then (their callbacks run after
-# the commit), up to a clock difference of DELAY - WINDOW seconds between the web and worker machines; a notification
-# a batch missed is sent by the next batch, or by the sweep.
+# opened, instead of one task each. The task sends what was written up to the window's end: those notifications have
+# all committed by then (their callbacks run after the commit), up to a clock difference of DELAY - WINDOW seconds
+# between the web and worker machines; a notification a batch missed is sent by a later batch, or by the sweep.
 EMAIL_BATCH_WINDOW = 1.0
 EMAIL_BATCH_DELAY = 3.0
 EMAIL_BATCH_LIMIT = 500
@@ -64,7 +64,8 @@ def notification_email_enqueue(notification_id: int) -> bool:
         if now < _batch_window_ends:
             return True  # the window's batch, published already, runs after this commit and sends it
         _batch_window_ends = now + EMAIL_BATCH_WINDOW
-    if publish(send_notification_emails, countdown=EMAIL_BATCH_DELAY):
+    until = timezone.now() + timedelta(seconds=EMAIL_BATCH_WINDOW)  # written before its callback ran: in the window
+    if publish(send_notification_emails, until.isoformat(), countdown=EMAIL_BATCH_DELAY):
         return True
     with _batch_lock:
         _batch_window_ends = 0.0  # not published: the next notification tries again (the sweep sends these)
@@ -80,9 +81,10 @@ def notification_email(notification: Notification, recipients: list[str]) -> Ema
     )
 
 
-def notifications_email_batch(*, limit: int = EMAIL_BATCH_LIMIT) -> int:
-    """E-mail every recent notification not e-mailed yet (written within EMAIL_SWEEP_AFTER; older ones are the
-    sweep's), over one mail connection; return how many e-mails went out.
+def notifications_email_batch(*, until=None, limit: int = EMAIL_BATCH_LIMIT) -> int:
+    """E-mail every notification not e-mailed yet written up to ``until`` (a batch's window end; default now) and
+    within EMAIL_SWEEP_AFTER before it (older ones are the sweep's), over one mail connection; return how many
+    e-mails went out.
 
     Each is sent once: the rows are locked (a concurrent batch skips them) and marked ``emailed_at`` in the same
     transaction. If the mail server fails midway, those sent are marked and the error is raised (the task retries
@@ -91,10 +93,11 @@ def notifications_email_batch(*, limit: int = EMAIL_BATCH_LIMIT) -> int:
     from huzhou_craftsman.accounts.models import User
 
     failure, sent, mailed, now = None, [], 0, timezone.now()
+    until = until or now
     with transaction.atomic():
         due = list(
             Notification.objects.select_for_update(skip_locked=True)
-            .filter(emailed_at__isnull=True, created_at__gte=now - EMAIL_SWEEP_AFTER)
+            .filter(emailed_at__isnull=True, created_at__lte=until, created_at__gte=until - EMAIL_SWEEP_AFTER)
             .only("pk", "organisation_id", "message")
             .order_by("pk")[:limit]
         )
@@ -122,7 +125,7 @@ def notifications_email_batch(*, limit: int = EMAIL_BATCH_LIMIT) -> int:
     if len(due) == limit:  # more are waiting: the next batch at once
         from .tasks import send_notification_emails
 
-        publish(send_notification_emails)
+        publish(send_notification_emails, until.isoformat())
     return mailed
 
 

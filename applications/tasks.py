@@ -1,6 +1,6 @@
 """Background tasks of the intake and review workflow."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.db import transaction
@@ -48,9 +48,10 @@ def send_notification_email(notification_id: int) -> bool:
     soft_time_limit=270,
     ignore_result=True,
 )
-def send_notification_emails() -> int:
-    """E-mail the recent notifications not e-mailed yet, in one go (a burst's batch: notifications.py)."""
-    return notifications.notifications_email_batch()
+def send_notification_emails(until: str | None = None) -> int:
+    """E-mail the notifications not e-mailed yet written up to ``until`` (ISO 8601, a window's end), in one go (a
+    burst's batch: notifications.py)."""
+    return notifications.notifications_email_batch(until=datetime.fromisoformat(until) if until else None)
 
 
 @shared_task(

@@ -1,7 +1,7 @@
 """Notification e-mails: sent after the decision commits, a broker outage neither breaks the decision nor loses the
 e-mail, and the periodic sweep sends what is still unsent."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core import mail
@@ -131,6 +131,16 @@ def test_a_batch_emails_each_recent_notification_once_and_leaves_old_ones_to_the
     assert notifications.notifications_email_batch() == 0 and len(mail.outbox) == 2  # sent once
 
 
+def test_a_batch_leaves_what_was_written_after_its_window_to_later_batches(three_organisations):
+    # A broker outage, say: the window's batch was published before it and must not send what came after.
+    window_end = timezone.now()
+    Notification.objects.filter(pk=three_organisations[1].pk).update(created_at=window_end + timedelta(seconds=5))
+    assert tasks.send_notification_emails(window_end.isoformat()) == 1
+    assert [m.to for m in mail.outbox] == [["hr0@example.cn"]]
+    assert Notification.objects.get(pk=three_organisations[1].pk).emailed_at is None
+    assert notifications.notifications_email_batch(until=window_end + timedelta(seconds=10)) == 1
+
+
 def test_a_mail_server_failing_midway_marks_what_went_out_and_the_task_retries_the_rest(settings, three_organisations):
     settings.EMAIL_BACKEND = f"{__name__}.FailingSecondMessage"
     with pytest.raises(ConnectionRefusedError):
@@ -145,7 +155,9 @@ def fake_broker(monkeypatch):
     """Tasks published to the workers (as with a real broker: not run here), recorded instead of sent."""
     published, conf = [], tasks.send_notification_email.app.conf
     for task in (tasks.send_notification_email, tasks.send_notification_emails):
-        monkeypatch.setattr(task, "apply_async", lambda args, task=task, **kw: published.append((task.name, kw)))
+        monkeypatch.setattr(
+            task, "apply_async", lambda args, task=task, **kw: published.append((task.name, {"args": args, **kw}))
+        )
     monkeypatch.setattr(notifications, "_batch_window_ends", 0.0)
     eager, conf.task_always_eager = conf.task_always_eager, False
     yield published
@@ -158,6 +170,9 @@ def test_a_burst_of_notifications_publishes_one_delayed_batch_per_window(fake_br
     assert [(name, kw["countdown"]) for name, kw in fake_broker] == [
         (tasks.send_notification_emails.name, notifications.EMAIL_BATCH_DELAY)
     ]
+    # the batch is told the window's end: what the window's commits wrote, and nothing later
+    until = datetime.fromisoformat(fake_broker[0][1]["args"][0])
+    assert timedelta(0) < until - timezone.now() <= timedelta(seconds=notifications.EMAIL_BATCH_WINDOW)
     assert notifications.EMAIL_BATCH_DELAY > notifications.EMAIL_BATCH_WINDOW  # runs after the window's commits
     monkeypatch.setattr(notifications, "_batch_window_ends", 0.0)  # the window has passed
     assert notifications.notification_email_enqueue(4)
