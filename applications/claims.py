@@ -6,7 +6,8 @@ from collections import defaultdict
 from itertools import groupby
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huzhou_craftsman.accounts.access import in_scope
@@ -61,19 +62,32 @@ def claim_keys_register(application: Application) -> None:
     identities = application.definition.claim_identities(application)
     if application.version:  # keys are written only at a submission: a draft never submitted has none to replace
         ClaimKey.objects.filter(application=application).delete()
-    try:
-        # The unique index decides; the clashes are looked up only when it refuses (one query less on every
-        # submission of the deadline rush, issue 18). The caller's transaction rolls back what it wrote.
-        with transaction.atomic():
-            ClaimKey.objects.bulk_create(
-                ClaimKey(application=application, key=i.key, person_resident_id=i.person_resident_id)
-                for i in identities
-            )
-    except IntegrityError:
+    if not identities:
+        return
+    # The unique index decides; the clashes are looked up only when it refuses (issue 18: no query before the insert,
+    # and no savepoint around it). A key another transaction is inserting at this very moment makes this insert
+    # wait for that transaction's end, as the unique index always did; a key it refuses is not inserted and not
+    # returned. The caller's transaction then rolls back what it wrote.
+    created_at = ClaimKey._meta.get_field("created_at").get_db_prep_value(timezone.now(), connection)
+    rows = [(i.key, application.pk, i.person_resident_id, created_at) for i in identities]
+    table, key, *columns = (
+        connection.ops.quote_name(name)
+        for name in (ClaimKey._meta.db_table, "key", "application_id", "person_resident_id", "created_at")
+    )
+    with connection.cursor() as cursor:
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, {', '.join(columns)}) VALUES {values} ON CONFLICT DO NOTHING "  # noqa: S608 - names are the model's own, values are parameters
+            f"RETURNING {key}",
+            [value for row in rows for value in row],
+        )
+        inserted = {key for (key,) in cursor.fetchall()}
+    if len(inserted) < len(rows):
         # Claimed by another live application, or by one being submitted at this very moment (committed since).
+        refused = [i for i in identities if i.key not in inserted]
         raise ValidationError(
-            claim_clashes(application, identities) or [_("同一申领事项正在被其他申报同时提交，请稍后重试。")]
-        ) from None
+            claim_clashes(application, refused) or [_("同一申领事项正在被其他申报同时提交，请稍后重试。")]
+        )
 
 
 def claim_keys_release(application: Application) -> None:

@@ -210,6 +210,13 @@ class Application(models.Model):
             models.Index(fields=["state", "district", "-submitted_at"]),
             # The city-level queues (every district) in their order: the first page without sorting the state.
             models.Index(fields=["state", "submitted_at", "id"], name="application_state_submitted"),
+            # A district reviewer's default queue (two states, so the index above gives no order): its first page read
+            # in order from here instead of sorting every waiting application of the district (issue 18).
+            models.Index(
+                fields=["district", "submitted_at", "id"],
+                condition=Q(state__in=[State.SUBMITTED, State.LIST_CHECK]),
+                name="application_district_waiting",
+            ),
             models.Index(fields=["organisation", "-created_at"]),
             models.Index(fields=["round", "scheme", "level"]),
         ]

@@ -120,10 +120,12 @@ class Claimable:
     up_to: Decimal | None
 
 
-def claimable_for(organisation: Organisation) -> list[Claimable]:
-    """The open rounds with the most one claim can bring under each (from the rules engine)."""
+def claimable_for(organisation: Organisation, *, rounds: list | None = None) -> list[Claimable]:
+    """The open rounds with the most one claim can bring under each (from the rules engine).
+
+    ``rounds``: the open rounds, if the caller has read them already (the enterprise home does)."""
     found = []
-    for rnd in open_rounds()[:10]:
+    for rnd in (open_rounds() if rounds is None else rounds)[:10]:
         try:
             up_to = rules.scheme_maximum(
                 rnd.scheme, municipal_amount=rnd.municipal_studio_amount, amount=rnd.standard_amount,

@@ -8,7 +8,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huzhou_craftsman.accounts.access import can, require
+from huzhou_craftsman.accounts.access import can, require, visible
 from huzhou_craftsman.accounts.bank_selectors import payee_account_for
 from huzhou_craftsman.accounts.bank_services import bank_account_propose
 from huzhou_craftsman.accounts.models import User
@@ -67,6 +67,10 @@ def already_received(*, scheme: str, person_id: int | None, exclude_application_
 
 
 def _received(application: Application) -> Decimal:
+    if application.person_id is None or not schemes.get(application.scheme).counts_already_received():
+        return Decimal("0")
+    if hasattr(application, "received_total"):  # read with the application (``selectors.received_annotation``)
+        return application.received_total or Decimal("0")
     return already_received(
         scheme=application.scheme, person_id=application.person_id, exclude_application_id=application.pk
     )
@@ -258,12 +262,13 @@ def payee_account_propose(*, application: Application, details: dict, proof, by:
 
 
 def submission_problems(
-    application: Application, *, at=None, received: Decimal | None = None, clashes: bool = True
+    application: Application, *, at=None, received: Decimal | None = None, clashes: bool = True, payee=None
 ) -> list[str]:
     """Return every reason the application cannot be submitted yet (empty: it can).
 
     ``received``: what ``_received`` answers, if the caller has it. ``clashes=False`` leaves out the claim clashes,
-    for the submission, whose ``claim_keys_register`` refuses them with the same messages.
+    for the submission, whose ``claim_keys_register`` refuses them with the same messages. ``payee``: what
+    ``payee_account_for`` answers for the person, if the caller has read it (the application page shows it too).
     """
     problems = []
     rnd = application.round
@@ -281,7 +286,8 @@ def submission_problems(
             problems.append(_("请上传材料：%(name)s") % {"name": requirement.name})
     problems += schemes.eligibility_problems(application)
     if application.person_id and pays_person(application):
-        payee = payee_account_for(person_resident_id=application.person.resident_id)
+        if payee is None:
+            payee = payee_account_for(person_resident_id=application.person.resident_id)
         if payee.verified is None and payee.pending is None:
             problems.append(_("请填写领奖人本人的银行账户（须为本人姓名的个人账户或社会保障卡金融账户）。"))
     if not problems:
@@ -336,16 +342,26 @@ def _snapshot(application: Application) -> dict:
 
 
 @transaction.atomic
-def application_submit(*, application: Application, by: User, request=None) -> Application:
-    """Submit a draft, or resubmit a returned application: all problems are reported at once."""
+def application_submit(*, application: Application | int, by: User, request=None) -> Application:
+    """Submit a draft, or resubmit a returned application: all problems are reported at once.
+
+    ``application``: the application, or (from the page) the number in its URL: then the locked read is also the
+    scope check, and an application outside the user's scope raises ``Application.DoesNotExist`` (a 404, as every
+    page answers), before anything is written.
+    """
     # The deadline rush (issue 18, docs/performance/submit-profile.md): everything the checks, the estimate and the
     # snapshot read comes with the locked row and its prefetches, once the double click's second POST is refused.
-    # ``of=("self",)`` locks the application's row only, as before (not its round, organisation or person).
-    application = (
+    # ``of=("self",)`` locks the application's row only, as before (not its round, organisation or person). The sum
+    # of the person's awards (就高不重复) is a column of the same read.
+    locked = (
         Application.objects.select_for_update(of=("self",))
         .select_related("round", "organisation", "person")
-        .get(pk=application.pk)
+        .annotate(received_total=selectors.received_annotation())
     )
+    if isinstance(application, Application):
+        application = locked.get(pk=application.pk)
+    else:
+        application = visible(by, locked).get(pk=application)
     require(by, "application.act", application)
     if application.state not in (State.DRAFT, State.RETURNED):
         # A second click or a second tab: the first submission already went through.

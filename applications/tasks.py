@@ -1,12 +1,10 @@
 """Background tasks of the intake and review workflow."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import shared_task
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from . import notifications
 from .models import Notification
@@ -34,15 +32,26 @@ def send_notification_email(notification_id: int) -> bool:
             return False
         recipients = [u.email for u in notification.organisation.users.filter(is_active=True) if u.email]
         if recipients:
-            send_mail(
-                subject=_("【湖州工匠资助平台】申报进度通知"),
-                message=notification.message + "\n\n" + _("详情请登录湖州工匠培育工程资助申报平台查看。"),
-                from_email=None,
-                recipient_list=recipients,
-            )
+            notifications.notification_email(notification, recipients).send()
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
     return bool(recipients)
+
+
+@shared_task(
+    name="applications.tasks.send_notification_emails",
+    acks_late=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+    time_limit=300,
+    soft_time_limit=270,
+    ignore_result=True,
+)
+def send_notification_emails(until: str | None = None) -> int:
+    """E-mail the notifications not e-mailed yet written up to ``until`` (ISO 8601, a window's end), in one go (a
+    burst's batch: notifications.py)."""
+    return notifications.notifications_email_batch(until=datetime.fromisoformat(until) if until else None)
 
 
 @shared_task(

@@ -22,34 +22,25 @@ from .models import Application, MaterialRequirement
 from .roster import read_roster, roster_template
 from .workflow import State
 
-HOME_COLUMNS = (
-    "number", "scheme", "level", "state", "estimate_total", "updated_at", "person__name", "person__resident_id",
-    "round__closes_at",
-)  # fmt: skip
-
 
 @allowed("application.apply")
 def enterprise_home(request):
     organisation = request.user.organisation
-    # The home page's table needs neither the details nor the basis (large JSON and text) nor the organisation again.
-    applications = (
-        selectors.applications_visible_to(request.user)
-        .select_related(None)
-        .select_related("person", "round")
-        .only(*HOME_COLUMNS)
-        .order_by("-updated_at")
-    )
+    open_rounds = list(selectors.open_rounds())  # read once: the side list and "what can be claimed" both show them
     return render(
         request,
         "applications/enterprise_home.html",
         {
             "organisation": organisation,
-            "applications": applications[:100],
-            "open_rounds": selectors.open_rounds(),
-            "notifications": organisation.notifications.select_related("application")[:10],
+            "applications": selectors.home_rows(request.user),
+            "open_rounds": open_rounds,
+            # The list links to the application by its id: its row (with its large details) is not read.
+            "notifications": organisation.notifications.only(
+                "organisation_id", "created_at", "message", "application_id"
+            )[:10],
             # 免申即享: awards from official lists waiting for confirmation, and what else the organisation could claim.
             "offers": official_list_selectors.offers_for(organisation)[:50],
-            "claimable": official_list_selectors.claimable_for(organisation),
+            "claimable": official_list_selectors.claimable_for(organisation, rounds=open_rounds),
         },
     )
 
@@ -150,10 +141,10 @@ def application_detail(request, pk):
     by_requirement = {a.requirement_id: a for a in current}
     checklist = [(req, by_requirement.get(req.pk)) for req in application.round.materials.all()]
     correction = next((c for c in application.corrections.all() if c.resolved_at is None), None)
-    problems = services.submission_problems(application) if application.is_editable else []
     payee = None
     if application.person_id and services.pays_person(application):
         payee = payee_account_for(person_resident_id=application.person.resident_id)
+    problems = services.submission_problems(application, payee=payee) if application.is_editable else []
     return render(
         request,
         "applications/application_detail.html",
@@ -179,9 +170,11 @@ def application_detail(request, pk):
 @require_POST
 @allowed("application.apply")
 def application_submit(request, pk):
-    application = get_object_or_404(selectors.applications_visible_to(request.user), pk=pk)
+    # The service's locked read is the scope check (one read of the row for each click of a double click, issue 18).
     try:
-        services.application_submit(application=application, by=request.user, request=request)
+        services.application_submit(application=pk, by=request.user, request=request)
+    except Application.DoesNotExist:
+        raise Http404 from None
     except ValidationError as error:
         report_errors(request, error)
     else:

@@ -251,6 +251,13 @@ def ready_drafts(title: str, count: int, *, level: str, closes_in: timedelta, id
         pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
         services.attachment_add(application=application, requirement=requirement, by=user,
                                 upload=SimpleUploadedFile("推荐表.pdf", pdf, content_type="application/pdf"))  # fmt: skip
+        if services.pays_person(
+            application
+        ):  # the nominee's own account, proposed on the page (RULES.md "Who is paid")
+            services.payee_account_propose(application=application, by=user, details={
+                "account_type": "personal", "account_name": application.person_display_name,
+                "account_number": "6217000010001234567", "bank_name": "中国工商银行湖州分行", "cnaps_code": "102336000015",
+            }, proof=SimpleUploadedFile("卡.pdf", pdf, content_type="application/pdf"))  # fmt: skip
         problems = services.submission_problems(application)
         assert not problems, f"a benchmark draft could not be submitted at all: {problems}"
         drafts.append((user, application))

@@ -19,10 +19,11 @@ PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 
 BROKER_ERRORS = (KombuOperationalError, RedisError, OSError)
 
 
-def publish(task, *args) -> bool:
-    """Send ``task(*args)`` to the workers; if the broker is unreachable, log it and return False."""
+def publish(task, *args, countdown: float | None = None) -> bool:
+    """Send ``task(*args)`` to the workers (to run ``countdown`` seconds from now, if given); if the broker is
+    unreachable, log it and return False."""
     try:
-        task.apply_async(args, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
+        task.apply_async(args, countdown=countdown, retry=True, retry_policy=PUBLISH_RETRY_POLICY)
     except BROKER_ERRORS:
         logger.warning(
             "Broker unreachable: %s%r not sent; the sweep will send it later", task.name, args, exc_info=True

@@ -8,7 +8,7 @@ from applications.models import Application
 from huzhou_craftsman.accounts.roles import Role
 from tests.applications.conftest import craftsman_post, save_draft
 from tests.conftest import login
-from tests.factories import make_user, pdf_upload
+from tests.factories import make_resident_id, make_user, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +125,25 @@ def test_enterprise_home_lists_applications_in_plain_words(owner_client, enterpr
     page = owner_client.get(reverse("enterprise-home")).content.decode()
     assert "草稿（未提交）" in page and "补全信息和材料后提交申报" in page
     assert craftsman_round.title in page
+
+
+def test_enterprise_home_queries_do_not_grow_with_its_applications(owner_client, enterprise_user, craftsman_round):
+    # Issue 18: the home once read each row's entered name with a query of its own (a deferred column), 50 queries
+    # for 50 applications. The rows are plain values now; the person shown is the name the enterprise entered.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    save_draft(enterprise_user, craftsman_round, craftsman_post(person_name="张填报"))
+    owner_client.get(reverse("enterprise-home"))  # the session's first stamp is written
+    with CaptureQueriesContext(connection) as few:
+        owner_client.get(reverse("enterprise-home"))
+    for n in range(2, 6):
+        save_draft(enterprise_user, craftsman_round, craftsman_post(person_resident_id=make_resident_id(40 + n)))
+    with CaptureQueriesContext(connection) as many:
+        page = owner_client.get(reverse("enterprise-home")).content.decode()
+    assert len(many) == len(few)
+    assert all(reverse("application-detail", args=[a.pk]) in page for a in Application.objects.all())
+    assert "张填报" in page and Application.objects.count() == 5
 
 
 def test_a_returned_application_is_edited_in_the_browser_way_with_locked_fields_not_posted(

@@ -332,3 +332,22 @@ def test_approver_is_warned_past_the_quota_and_must_confirm(client, enterprise_u
     client.post(reverse("review-decide", args=[application.pk]), {"action": "approve", "acknowledge_quota": "1"})
     application.refresh_from_db()
     assert application.state == "awaiting_notice"
+
+
+@pytest.mark.parametrize("sort", ["submitted", "-number"])
+def test_queue_pages_follow_the_sort_without_gaps_or_repeats(enterprise_user, staff, sort):
+    # The page's ids are found first and joined after (issue 18): pages must still be the sorted list, cut in order.
+    from django.http import QueryDict
+
+    from applications.queue import Page, QueueRow, queue_for, queue_rows
+
+    round = RoundFactory()
+    for seq in range(1, 6):
+        submitted(enterprise_user, round, seq=seq)
+    _, queryset, _ = queue_for(staff["district"], QueryDict(f"sort={sort}"))
+    everything = [row[1] for row in queue_rows(queryset)]
+    assert len(everything) == 5
+    pages = [Page(queue_rows(queryset), n, size=2, row=QueueRow) for n in (1, 2, 3)]
+    assert [row.number for page in pages for row in page] == everything
+    assert [page.has_next for page in pages] == [True, True, False]
+    assert all(isinstance(row, QueueRow) for row in pages[0])

@@ -16,7 +16,7 @@ from applications.transitions import application_transition
 from huzhou_craftsman.accounts.models import AuditEvent
 from huzhou_craftsman.accounts.roles import Role
 from tests.applications.conftest import attach_required, craftsman_post, save_draft
-from tests.factories import RoundFactory, make_user, pdf_upload
+from tests.factories import RoundFactory, make_resident_id, make_user, pdf_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -238,11 +238,12 @@ def test_a_refused_submission_writes_nothing_and_sends_nothing(
 
 
 def test_submission_query_count_is_pinned(ready_application, enterprise_user, django_assert_num_queries):
-    # The deadline rush (issue 18): one locked read with its joins, two prefetches (no roster), one sum of awards, the
-    # claim keys (an insert under a savepoint: 3), one UPDATE, the audit event, the notification, the version;
-    # plus the savepoint of the service's own atomic block inside the test's transaction; and, for a title paid to
-    # the person, one read of the person's payee account (RULES.md "Who is paid"). More is a regression.
-    with django_assert_num_queries(14):
+    # The deadline rush (issue 18): one locked read with its joins and the sum of the person's awards, two prefetches
+    # (no roster), the claim keys (one INSERT ... ON CONFLICT DO NOTHING, no savepoint), one UPDATE, the audit event,
+    # the notification, the version; plus the savepoint of the service's own atomic block inside the test's
+    # transaction; and, for a title paid to the person, one read of the person's payee account (RULES.md "Who is
+    # paid"). More is a regression.
+    with django_assert_num_queries(11):
         services.application_submit(application=ready_application, by=enterprise_user)
     version = ApplicationVersion.objects.get(application=ready_application)
     assert [a["requirement"] for a in version.snapshot["attachments"]] == ["推荐表"]
@@ -256,3 +257,47 @@ def test_the_snapshot_keeps_only_the_current_attachments(ready_application, ente
     snapshot = ApplicationVersion.objects.get(application=ready_application).snapshot
     assert [a["name"] for a in snapshot["attachments"]] == ["新版.pdf"]
     assert snapshot["person"]["name"] == "王建华" and snapshot["apprentices"] == []
+
+
+def test_the_awards_already_received_are_read_with_the_application_as_when_asked_alone(
+    enterprise_user, craftsman_round
+):
+    # Issue 18: the page and the submission read the sum of the person's other active awards (就高不重复) as a
+    # column of the application's own query; it must be exactly what already_received answers.
+    from decimal import Decimal
+
+    from applications import selectors
+    from subsidies.models import Award
+    from tests.factories import make_award
+
+    application = save_draft(enterprise_user, craftsman_round, craftsman_post(level="grand"))
+    attach_required(application, enterprise_user)
+    counted, stopped = make_award(total="10000.00"), make_award(total="5000.00")
+    Award.objects.filter(pk=stopped.pk).update(state=Award.State.REVOKED)
+    Application.objects.filter(pk__in=[counted.application_id, stopped.application_id]).update(
+        person=application.person
+    )
+    alone = services.already_received(
+        scheme="craftsman_title", person_id=application.person_id, exclude_application_id=application.pk
+    )
+    assert alone == Decimal("10000.00")
+    assert selectors.application_for_page(enterprise_user, application.pk).received_total == alone
+    services.application_submit(application=application.pk, by=enterprise_user)
+    application.refresh_from_db()
+    assert application.estimate_total == Decimal("190000.00") and "10,000.00" in application.estimate_basis
+    # nobody else's awards count: another person's application reads nothing
+    other = save_draft(enterprise_user, craftsman_round, craftsman_post(person_resident_id=make_resident_id(77)))
+    assert selectors.application_for_page(enterprise_user, other.pk).received_total is None
+
+
+def test_submitting_by_number_is_scoped_to_the_user(enterprise_user, ready_application):
+    # From the page, the service's locked read is the scope check: another enterprise's number does not exist for
+    # the user (a 404 in the view), and nothing is written.
+    intruder = make_user(Role.ENTERPRISE)
+    with pytest.raises(Application.DoesNotExist):
+        services.application_submit(application=ready_application.pk, by=intruder)
+    ready_application.refresh_from_db()
+    assert ready_application.state == "draft" and not ClaimKey.objects.exists()
+    services.application_submit(application=ready_application.pk, by=enterprise_user)
+    ready_application.refresh_from_db()
+    assert ready_application.state == "submitted"
