@@ -15,9 +15,9 @@ from huzhou_craftsman.accounts.identifiers import mask_resident_id
 from huzhou_craftsman.accounts.models import District, User
 from huzhou_craftsman.accounts.roles import Role
 
-from .models import Application, Round, describe_level, scheme_choices
+from .models import Application, Round, scheme_choices
 from .schemes import registry
-from .selectors import applications_visible_to
+from .selectors import applications_visible_to, row_texts
 from .workflow import State
 
 # What waits for each role by default.
@@ -56,15 +56,15 @@ class QueueRow:
 
     @property
     def scheme_label(self) -> str:
-        return registry.label(self.scheme)
+        return row_texts(self.scheme, self.level, self.state)[0]
 
     @property
     def level_label(self) -> str:
-        return describe_level(self.scheme, self.level)
+        return row_texts(self.scheme, self.level, self.state)[1]
 
     @property
     def state_label(self) -> str:
-        return State(self.state).label
+        return row_texts(self.scheme, self.level, self.state)[4]
 
     @property
     def masked_resident_id(self) -> str:
@@ -79,7 +79,6 @@ QUEUE_COLUMNS = (
 
 def level_choices() -> list[tuple[str, str]]:
     """Every scheme's levels, named "级别（类别）" so a level shared by two schemes is still clear."""
-    from .schemes import registry
 
     seen: dict[str, str] = {}
     for scheme in registry.SCHEMES.values():

@@ -3,9 +3,10 @@
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from django.db.models import DecimalField, OuterRef, Prefetch, QuerySet, Subquery, Sum, prefetch_related_objects
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from huzhou_craftsman.accounts.access import visible
 from huzhou_craftsman.accounts.identifiers import mask_resident_id
@@ -27,6 +28,21 @@ def applications_visible_to(user: User) -> QuerySet[Application]:
     return visible(user, Application.objects.select_related("round", "organisation", "person", "district"))
 
 
+@lru_cache(maxsize=2048)
+def _row_texts(scheme: str, level: str, state: str, language: str) -> tuple[str, str, str, str, str]:
+    # Computed under ``language`` (the caller's active one, part of the key): a list page shows a handful of schemes,
+    # levels and states on many rows, and each lazy translation turned into text cost more than the row's markup.
+    return (
+        registry.label(scheme), str(describe_level(scheme, level)), str(PUBLIC_NAMES[State(state)]),
+        str(NEXT_STEP.get(State(state), "")), str(State(state).label),
+    )  # fmt: skip
+
+
+def row_texts(scheme: str, level: str, state: str) -> tuple[str, str, str, str, str]:
+    """(scheme label, level label, public state, next step, staff state label) of a list row, in the user's language."""
+    return _row_texts(scheme, level, state, translation.get_language())
+
+
 @dataclass(frozen=True, slots=True)
 class HomeRow:
     """One row of the enterprise home's table, read as plain values (no model instances: building 50 applications
@@ -45,19 +61,19 @@ class HomeRow:
 
     @property
     def scheme_label(self) -> str:
-        return registry.label(self.scheme)
+        return row_texts(self.scheme, self.level, self.state)[0]
 
     @property
     def level_label(self) -> str:
-        return describe_level(self.scheme, self.level)
+        return row_texts(self.scheme, self.level, self.state)[1]
 
     @property
     def public_state(self) -> str:
-        return PUBLIC_NAMES[State(self.state)]
+        return row_texts(self.scheme, self.level, self.state)[2]
 
     @property
     def next_step(self) -> str:
-        return NEXT_STEP.get(State(self.state), "")
+        return row_texts(self.scheme, self.level, self.state)[3]
 
     @property
     def has_person(self) -> bool:
