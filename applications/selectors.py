@@ -95,10 +95,10 @@ HOME_COLUMNS = (
 )  # fmt: skip
 
 
-def home_rows(user: User, limit: int = 100) -> list[HomeRow]:
+def home_rows(user: User, limit: int = 100, offset: int = 0) -> list[HomeRow]:
     """The applications of the enterprise home's table, most recently changed first (only the columns shown)."""
-    rows = applications_visible_to(user).select_related(None).order_by("-updated_at").values_list(*HOME_COLUMNS)
-    return [HomeRow(*values) for values in rows[:limit]]
+    rows = applications_visible_to(user).select_related(None).order_by("-updated_at", "-pk").values_list(*HOME_COLUMNS)
+    return [HomeRow(*values) for values in rows[offset : offset + limit]]
 
 
 def received_annotation() -> Subquery:

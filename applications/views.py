@@ -22,17 +22,31 @@ from .models import Application, MaterialRequirement
 from .roster import read_roster, roster_template
 from .workflow import State
 
+HOME_PAGE = 50
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", 1)), 10_000))
+    except ValueError:
+        return 1
+
 
 @allowed("application.apply")
 def enterprise_home(request):
     organisation = request.user.organisation
     open_rounds = list(selectors.open_rounds())  # read once: the side list and "what can be claimed" both show them
+    # 50 applications a page, most recently changed first; one row more than shown says whether a next page exists.
+    page = _page_number(request)
+    rows = selectors.home_rows(request.user, limit=HOME_PAGE + 1, offset=(page - 1) * HOME_PAGE)
     return render(
         request,
         "applications/enterprise_home.html",
         {
             "organisation": organisation,
-            "applications": selectors.home_rows(request.user),
+            "applications": rows[:HOME_PAGE],
+            "page": page,
+            "has_next": len(rows) > HOME_PAGE,
             "open_rounds": open_rounds,
             # The list links to the application by its id: its row (with its large details) is not read.
             "notifications": organisation.notifications.only(

@@ -146,6 +146,24 @@ def test_enterprise_home_queries_do_not_grow_with_its_applications(owner_client,
     assert "张填报" in page and Application.objects.count() == 5
 
 
+def test_enterprise_home_pages_its_applications_fifty_at_a_time(
+    owner_client, enterprise_user, craftsman_round, monkeypatch
+):
+    from applications import views
+
+    monkeypatch.setattr(views, "HOME_PAGE", 2)  # the page size, made small: the paging is what is tested
+    drafts = [save_draft(enterprise_user, craftsman_round, craftsman_post(person_resident_id=make_resident_id(60 + n)))
+              for n in range(5)]  # fmt: skip
+    seen = []
+    for number, expected in ((1, 2), (2, 2), (3, 1)):
+        page = owner_client.get(reverse("enterprise-home"), {"page": number}).content.decode()
+        shown = [d.pk for d in drafts if reverse("application-detail", args=[d.pk]) in page]
+        assert len(shown) == expected and ('data-testid="home-next"' in page) == (number < 3)
+        seen += shown
+    assert sorted(seen) == sorted(d.pk for d in drafts)  # every application once, newest first across the pages
+    assert owner_client.get(reverse("enterprise-home"), {"page": "x"}).status_code == 200
+
+
 def test_a_returned_application_is_edited_in_the_browser_way_with_locked_fields_not_posted(
     owner_client, enterprise_user, craftsman_round
 ):
