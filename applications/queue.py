@@ -11,13 +11,12 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from huzhou_craftsman.accounts.access import DISTRICT, scope_of
-from huzhou_craftsman.accounts.identifiers import mask_resident_id
 from huzhou_craftsman.accounts.models import District, User
 from huzhou_craftsman.accounts.roles import Role
 
 from .models import Application, Round, scheme_choices
 from .schemes import registry
-from .selectors import applications_visible_to, row_texts
+from .selectors import RowLabels, applications_visible_to
 from .workflow import State
 
 # What waits for each role by default.
@@ -38,7 +37,7 @@ PAGE_SIZE = 50
 
 
 @dataclass(frozen=True, slots=True)
-class QueueRow:
+class QueueRow(RowLabels):
     """What one queue row shows, read as plain values (no model instances: 50 rows x 4 models was a fifth of the
     page's time)."""
 
@@ -53,22 +52,6 @@ class QueueRow:
     district_name: str
     person_name: str | None
     person_resident_id: str | None
-
-    @property
-    def scheme_label(self) -> str:
-        return row_texts(self.scheme, self.level, self.state)[0]
-
-    @property
-    def level_label(self) -> str:
-        return row_texts(self.scheme, self.level, self.state)[1]
-
-    @property
-    def state_label(self) -> str:
-        return row_texts(self.scheme, self.level, self.state)[4]
-
-    @property
-    def masked_resident_id(self) -> str:
-        return mask_resident_id(self.person_resident_id or "")
 
 
 QUEUE_COLUMNS = (

@@ -43,21 +43,15 @@ def row_texts(scheme: str, level: str, state: str) -> tuple[str, str, str, str, 
     return _row_texts(scheme, level, state, translation.get_language())
 
 
-@dataclass(frozen=True, slots=True)
-class HomeRow:
-    """One row of the enterprise home's table, read as plain values (no model instances: building 50 applications
-    with their person and round was most of the page's time, issue 18)."""
+class RowLabels:
+    """The texts of a list row (``HomeRow``, ``QueueRow``) from its plain ``scheme``, ``level`` and ``state`` values,
+    in the user's language (``row_texts``), and its masked ID number."""
 
-    pk: int
-    number: str
+    __slots__ = ()
     scheme: str
     level: str
     state: str
-    estimate_total: Decimal | None
-    entered_name: str
-    person_name: str | None
     person_resident_id: str | None
-    closes_at: datetime
 
     @property
     def scheme_label(self) -> str:
@@ -76,6 +70,31 @@ class HomeRow:
         return row_texts(self.scheme, self.level, self.state)[3]
 
     @property
+    def state_label(self) -> str:
+        return row_texts(self.scheme, self.level, self.state)[4]
+
+    @property
+    def masked_resident_id(self) -> str:
+        return mask_resident_id(self.person_resident_id or "")
+
+
+@dataclass(frozen=True, slots=True)
+class HomeRow(RowLabels):
+    """One row of the enterprise home's table, read as plain values (no model instances: building 50 applications
+    with their person and round was most of the page's time, issue 18)."""
+
+    pk: int
+    number: str
+    scheme: str
+    level: str
+    state: str
+    estimate_total: Decimal | None
+    entered_name: str
+    person_name: str | None
+    person_resident_id: str | None
+    closes_at: datetime
+
+    @property
     def has_person(self) -> bool:
         return self.person_resident_id is not None
 
@@ -83,10 +102,6 @@ class HomeRow:
     def person_display_name(self) -> str:
         """As ``Application.person_display_name``: the name the enterprise entered, never the registered one."""
         return self.entered_name or self.person_name or ""
-
-    @property
-    def masked_resident_id(self) -> str:
-        return mask_resident_id(self.person_resident_id or "")
 
 
 HOME_COLUMNS = (
