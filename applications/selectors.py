@@ -116,10 +116,13 @@ def home_rows(user: User, limit: int = 100, offset: int = 0) -> list[HomeRow]:
     return [HomeRow(*values) for values in rows[offset : offset + limit]]
 
 
+@lru_cache(maxsize=1)
 def received_annotation() -> Subquery:
     """``already_received`` of each row, as a column of the query that reads the application (``received_total``):
     the page and the submission read it with the application instead of asking again (issue 18). The same awards:
-    the person's other applications under the same scheme with an active award."""
+    the person's other applications under the same scheme with an active award.
+
+    Built once (it is the same for every read): ``annotate`` resolves a copy of it for each queryset."""
     awards = (
         Application.objects.filter(person_id=OuterRef("person_id"), scheme=OuterRef("scheme"), award__state="active")
         .exclude(pk=OuterRef("pk"))
@@ -160,8 +163,12 @@ def application_prefetch(application: Application, *, history: bool) -> Applicat
         empty += ["versions", "corrections"]
     prefetch_related_objects([application], *lookups)
     for name in empty:
-        # An empty prefetch result: the related manager's .all() answers from it, without a query.
-        application._prefetched_objects_cache[name] = getattr(application, name).none()
+        # An empty prefetch result, as prefetch_related_objects stores one: the related manager's .all() answers from
+        # it without a query, and without compiling one (iterating a bare .none() still builds its SQL until it finds
+        # the WHERE empty: a tenth of a millisecond for each relation read, issue 18).
+        nothing = getattr(application, name).none()
+        nothing._result_cache, nothing._prefetch_done = [], True
+        application._prefetched_objects_cache[name] = nothing
     return application
 
 

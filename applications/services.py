@@ -349,23 +349,23 @@ def application_submit(*, application: Application | int, by: User, request=None
     scope check, and an application outside the user's scope raises ``Application.DoesNotExist`` (a 404, as every
     page answers), before anything is written.
     """
-    # The deadline rush (issue 18, docs/performance/submit-profile.md): everything the checks, the estimate and the
-    # snapshot read comes with the locked row and its prefetches, once the double click's second POST is refused.
-    # ``of=("self",)`` locks the application's row only, as before (not its round, organisation or person). The sum
-    # of the person's awards (就高不重复) is a column of the same read.
-    locked = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("round", "organisation", "person")
-        .annotate(received_total=selectors.received_annotation())
-    )
-    if isinstance(application, Application):
-        application = locked.get(pk=application.pk)
-    else:
-        application = visible(by, locked).get(pk=application)
-    require(by, "application.act", application)
-    if application.state not in (State.DRAFT, State.RETURNED):
+    # The deadline rush (issue 18, docs/performance/submit-profile.md). First the lock and the state, on the row
+    # alone: the double click's second POST is refused here, after one cheap read. ``of=("self",)`` locks the
+    # application's row only (not its round, organisation or person).
+    scoped = Application.objects.all() if isinstance(application, Application) else visible(by, Application)
+    pk = application.pk if isinstance(application, Application) else application
+    head = scoped.select_for_update(of=("self",)).only("state", "organisation_id", "district_id").get(pk=pk)
+    require(by, "application.act", head)
+    if head.state not in (State.DRAFT, State.RETURNED):
         # A second click or a second tab: the first submission already went through.
         raise ValidationError(_("这份申报已经提交，无需重复提交。"))
+    # Then, under the lock, everything the checks, the estimate and the snapshot read: the row with its joins and
+    # the sum of the person's awards (就高不重复) as a column of the same read, and the prefetches.
+    application = (
+        Application.objects.select_related("round", "organisation", "person")
+        .annotate(received_total=selectors.received_annotation())
+        .get(pk=pk)
+    )
     selectors.application_prefetch(application, history=False)
     received = _received(application)  # once, for the estimate and the rules check alike
     _refresh_estimate(application, received=received)

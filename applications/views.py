@@ -20,7 +20,6 @@ from .claims import claim_clashes
 from .forms import ApprenticeFormSet, AttachmentForm, RosterUploadForm, WithdrawForm
 from .models import Application, MaterialRequirement
 from .roster import read_roster, roster_template
-from .workflow import State
 
 HOME_PAGE = 50
 
@@ -168,15 +167,11 @@ def application_detail(request, pk):
             "details": schemes.details_display(application),
             "correction": correction,
             "problems": problems,
-            "upload_form": AttachmentForm(),
-            "roster_form": RosterUploadForm(),
-            "withdraw_form": WithdrawForm(),
             "payee": payee,
             "payee_form": PersonPayeeAccountForm(initial={"account_name": application.person_display_name})
             if payee is not None
             else None,
             "is_owner": can(request.user, "application.apply"),
-            "State": State,
         },
     )
 

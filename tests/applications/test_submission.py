@@ -75,6 +75,21 @@ def test_a_second_submit_of_the_same_application_is_refused(ready_application, e
     assert ApplicationVersion.objects.filter(application=ready_application).count() == 1
 
 
+def test_the_second_click_is_refused_after_one_locked_read_of_the_row_alone(
+    ready_application, enterprise_user, django_assert_num_queries
+):
+    # The double click of the deadline rush (issue 18): the second POST locks the row and reads its state, scope and
+    # nothing else (no joins, no prefetches), then is refused; nothing is written.
+    services.application_submit(application=ready_application.pk, by=enterprise_user)
+    # (the other three statements are the savepoint of the service's atomic block inside the test's transaction)
+    with django_assert_num_queries(4) as captured, pytest.raises(ValidationError, match="已经提交"):
+        services.application_submit(application=ready_application.pk, by=enterprise_user)
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) == 1 and reads[0].endswith("FOR UPDATE OF \"applications_application\"")
+    assert " JOIN " not in reads[0]
+    assert ApplicationVersion.objects.filter(application=ready_application).count() == 1
+
+
 def test_same_person_scheme_and_level_cannot_be_open_twice(ready_application, enterprise_user):
     services.application_submit(application=ready_application, by=enterprise_user)
     again = save_draft(enterprise_user, RoundFactory(), craftsman_post())
@@ -238,12 +253,12 @@ def test_a_refused_submission_writes_nothing_and_sends_nothing(
 
 
 def test_submission_query_count_is_pinned(ready_application, enterprise_user, django_assert_num_queries):
-    # The deadline rush (issue 18): one locked read with its joins and the sum of the person's awards, two prefetches
-    # (no roster), the claim keys (one INSERT ... ON CONFLICT DO NOTHING, no savepoint), one UPDATE, the audit event,
-    # the notification, the version; plus the savepoint of the service's own atomic block inside the test's
-    # transaction; and, for a title paid to the person, one read of the person's payee account (RULES.md "Who is
-    # paid"). More is a regression.
-    with django_assert_num_queries(11):
+    # The deadline rush (issue 18): the lock and state check on the row alone, then one read with its joins and the
+    # sum of the person's awards, two prefetches (no roster), the claim keys (one INSERT ... ON CONFLICT DO NOTHING,
+    # no savepoint), one UPDATE, the audit event, the notification, the version; plus the savepoint of the service's
+    # own atomic block inside the test's transaction; and, for a title paid to the person, one read of the person's
+    # payee account (RULES.md "Who is paid"). More is a regression.
+    with django_assert_num_queries(12):
         services.application_submit(application=ready_application, by=enterprise_user)
     version = ApplicationVersion.objects.get(application=ready_application)
     assert [a["requirement"] for a in version.snapshot["attachments"]] == ["推荐表"]
