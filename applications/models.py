@@ -217,6 +217,12 @@ class Application(models.Model):
                 condition=Q(state__in=[State.SUBMITTED, State.LIST_CHECK]),
                 name="application_district_waiting",
             ),
+            # The city approver's default queue (two states as well), likewise in its order.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(state__in=[State.CITY_APPROVAL, State.AWAITING_NOTICE]),
+                name="application_approver_waiting",
+            ),
             models.Index(fields=["organisation", "-created_at"]),
             models.Index(fields=["round", "scheme", "level"]),
         ]

@@ -85,7 +85,7 @@ def test_the_second_click_is_refused_after_one_locked_read_of_the_row_alone(
     with django_assert_num_queries(4) as captured, pytest.raises(ValidationError, match="已经提交"):
         services.application_submit(application=ready_application.pk, by=enterprise_user)
     reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
-    assert len(reads) == 1 and reads[0].endswith("FOR UPDATE OF \"applications_application\"")
+    assert len(reads) == 1 and reads[0].endswith('FOR UPDATE OF "applications_application"')
     assert " JOIN " not in reads[0]
     assert ApplicationVersion.objects.filter(application=ready_application).count() == 1
 
