@@ -463,7 +463,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rush-users", type=int, default=1000)
-    parser.add_argument("--rush-rounds", type=int, default=2, help="bare baseline and portal rushes, taking turns")
+    parser.add_argument("--rush-rounds", type=int, default=3, help="bare baseline and portal rushes, taking turns")
     parser.add_argument("--skip-throughput", action="store_true", help="only the rush and the documents")
     parser.add_argument("--notices", type=int, default=10)
     parser.add_argument("--output", type=Path, default=ROOT / "docs/performance/portal-load.md")

@@ -36,23 +36,30 @@ TREE_LINES = 45
 FLAT_LINES = 25
 
 
-def run(name: str, calls: list, client_for, *, expect: int) -> dict:
-    """Make every request of ``calls`` ((session, method, path, data)) under one profiler; time and count them."""
+def run(name: str, timed: list, profiled: list, client_for, *, expect: int) -> dict:
+    """Make every request of ``timed`` ((session, method, path, data)) without a profiler, timing each, then every
+    request of ``profiled`` under one profiler, counting their SQL queries."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from pyinstrument import Profiler
 
+    def make(client, method, path, data):
+        response = getattr(client, method)(path, data) if data is not None else getattr(client, method)(path)
+        assert response.status_code == expect, (name, path, response.status_code)
+
     timings, queries = [], []
+    for session, method, path, data in timed:
+        client = client_for(session)
+        started = time.perf_counter()
+        make(client, method, path, data)
+        timings.append((time.perf_counter() - started) * 1000)
     profiler = Profiler(interval=0.0005)
-    for session, method, path, data in calls:
+    for session, method, path, data in profiled:
         client = client_for(session)
         with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
             profiler.start()
-            response = getattr(client, method)(path, data) if data is not None else getattr(client, method)(path)
+            make(client, method, path, data)
             profiler.stop()
-            timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == expect, (name, path, response.status_code)
         queries.append(len(captured.captured_queries))
     session = profiler.last_session
     from pyinstrument.renderers import ConsoleRenderer
@@ -61,7 +68,7 @@ def run(name: str, calls: list, client_for, *, expect: int) -> dict:
     flat = profiler.output(ConsoleRenderer(unicode=True, color=False, flat=True))
     return {
         "name": name,
-        "requests": len(calls),
+        "requests": len(timed),
         "mean_ms": statistics.mean(timings),
         "median_ms": statistics.median(timings),
         "queries": statistics.median(queries),
@@ -97,8 +104,9 @@ def main() -> None:
 
     assert not settings.DEBUG, "profile with DEBUG off, as the portal runs"
     tag = "profile-" + datetime.now().strftime("%Y%m%d%H%M%S")
-    _, accounts = rush_prepare(args.drafts, tag)
-    log(f"{len(accounts)} drafts ready; profiling")
+    # Twice the drafts (and two to warm up with): the first half timed without the profiler, the second profiled.
+    _, accounts = rush_prepare(2 * args.drafts + 2, tag)
+    log(f"{len(accounts)} drafts ready; timing, then profiling")
     # One client (one handler, its middleware loaded once, as in a gunicorn worker), signed in per request.
     client = Client(HTTP_HOST="127.0.0.1")
 
@@ -107,22 +115,32 @@ def main() -> None:
         client.cookies["sessionid"] = session
         return client
 
-    page = [(a["session"], "get", f"/applications/{a['application']}/", None) for a in accounts]
-    submit = [(a["session"], "post", f"/applications/{a['application']}/submit/", {}) for a in accounts]
-    bare_page = [(a["session"], "get", "/bench/bare-submit/", None) for a in accounts]
-    bare_post = [
-        (a["session"], "post", "/bench/bare-submit/", {"reference": f"{tag}-{n}", "note": "基准"})
-        for n, a in enumerate(accounts)
-    ]
+    def calls(kind: str, drafts: list, first: int = 0) -> list:
+        """The requests of one kind for these drafts (``first``: the number of the first bare row's reference)."""
+        return {
+            "page": [(a["session"], "get", f"/applications/{a['application']}/", None) for a in drafts],
+            "submit": [(a["session"], "post", f"/applications/{a['application']}/submit/", {}) for a in drafts],
+            "bare_page": [(a["session"], "get", "/bench/bare-submit/", None) for a in drafts],
+            "bare_post": [
+                (a["session"], "post", "/bench/bare-submit/", {"reference": f"{tag}-{first + n}", "note": "基准"})
+                for n, a in enumerate(drafts)
+            ],
+        }[kind]
+
+    timed, profiled, warm = accounts[: args.drafts], accounts[args.drafts : 2 * args.drafts], accounts[-2:]
+
+    def both(name: str, kind: str, expect: int) -> dict:
+        return run(name, calls(kind, timed), calls(kind, profiled, len(timed)), client_for, expect=expect)
+
     # Warm every code path once (imports, template loading), then measure.
-    for calls in (page, bare_page):
-        run("warm-up", calls[:2], client_for, expect=200)
+    for kind in ("page", "bare_page"):
+        run("warm-up", calls(kind, warm), calls(kind, warm), client_for, expect=200)
     results = [
-        run("application page (GET)", page, client_for, expect=200),
-        run("submit (POST, first click)", submit, client_for, expect=302),
-        run("submit (POST, second click: refused)", submit, client_for, expect=302),
-        run("bare baseline page (GET)", bare_page, client_for, expect=200),
-        run("bare baseline insert (POST)", bare_post, client_for, expect=302),
+        both("application page (GET)", "page", 200),
+        both("submit (POST, first click)", "submit", 302),
+        both("submit (POST, second click: refused)", "submit", 302),
+        both("bare baseline page (GET)", "bare_page", 200),
+        both("bare baseline insert (POST)", "bare_post", 302),
     ]
     report(results, args)
     log(f"written {args.output}")
@@ -137,12 +155,14 @@ def report(results: list[dict], args) -> None:
         "Written by `bench/submit_profile.py` (`make bench`; alone: "
         f"`.venv/bin/python bench/submit_profile.py --drafts {args.drafts}`). One warm process, Django's test client "
         "through the whole middleware stack (sessions in PostgreSQL, DEBUG off, the benchmark's settings), on the "
-        "data set of bench/portal_load.py; pyinstrument samples every 0.5 ms. Times include the test client and "
-        "pyinstrument's own overhead; compare rows with one another, not with the HTTP benchmark.",
+        "data set of bench/portal_load.py. Each kind of request is made for two sets of drafts: the first is timed "
+        "without a profiler (the times below, which include the test client), the second runs under pyinstrument "
+        "(samples every 0.5 ms) with its SQL queries counted (the call trees and the query counts). Compare rows "
+        "with one another, not with the HTTP benchmark.",
         "",
         f"- **Date:** {datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
         f"- **Machine:** {machine()}; load average {'{:.2f} {:.2f} {:.2f}'.format(*os.getloadavg())} "
-        "(other work was running on the machine)",
+        "(at the end of the run)",
         f"- **Software:** {versions()}",
         "",
         "| request | requests | mean ms | median ms | SQL queries |",
@@ -152,6 +172,15 @@ def report(results: list[dict], args) -> None:
         lines.append(
             f"| {r['name']} | {r['requests']} | {r['mean_ms']:.1f} | {r['median_ms']:.1f} | {r['queries']:.0f} |"
         )
+    by_name = {r["name"]: r["mean_ms"] for r in results}
+    portal = sum(by_name[n] for n in list(by_name)[:3])
+    bare = by_name["bare baseline page (GET)"] + 2 * by_name["bare baseline insert (POST)"]
+    lines += [
+        "",
+        f"One user of the rush (page, first click, refused second click): **{portal:.1f} ms** in this process; "
+        f"the bare baseline's (page, two inserts): **{bare:.1f} ms**; ratio **{bare / portal:.2f}** (the load "
+        "generator's and PostgreSQL's share of the machine, which both pay alike, is not in it).",
+    ]
     for r in results:
         lines += [
             "",
