@@ -1,5 +1,7 @@
 """The bureau's review pages: the queue, the review page, decisions, returns, bulk actions and comments."""
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -99,6 +101,9 @@ def _application(request, pk) -> Application:
         raise Http404 from None
 
 
+# The page shows each uploaded PDF in an <object>, which Chromium loads as a frame: this page alone allows
+# same-origin frames (every other page: frame-src 'none'); the preview it frames is sandboxed (attachment_download).
+@csp_replace({"frame-src": [SELF]})
 @allowed("review.view")
 def review_detail(request, pk):
     application = _application(request, pk)

@@ -267,7 +267,11 @@ def attachment_download(request, pk):
         filename=attachment.original_name,
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if request.GET.get("inline") == "1":  # the review page's preview: only the portal's own pages may frame it
+        response["X-Frame-Options"] = "SAMEORIGIN"
+        response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'; sandbox"
+    else:
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

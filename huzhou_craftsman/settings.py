@@ -271,7 +271,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
-        # Reviewers read uploaded PDFs in an <object> on the review page.
+        # Reviewers read uploaded PDFs in an <object> on the review page; Chromium loads it as a frame, so that page
+        # alone replaces frame-src with 'self' (applications.review_views.review_detail).
         "object-src": [SELF],
         "frame-src": [NONE],
         "frame-ancestors": [NONE],

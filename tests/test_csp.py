@@ -82,3 +82,39 @@ def test_every_page_carries_the_policy_and_has_no_inline_script(world, who):  # 
     assert not missing_header, missing_header
     assert not inline, "\n".join(inline)
     assert pages >= 3  # every role (and the public) has pages of its own
+
+
+def test_only_the_review_page_may_frame_an_attachment_and_only_its_inline_preview_may_be_framed(client):
+    # Reviewers read an uploaded PDF in an <object> on the review page; Chromium treats it as a frame. The review
+    # page alone allows same-origin frames; the inline preview alone may be framed (by the portal's own pages), and
+    # stays sandboxed; the download and every other page may be framed by nobody.
+    from applications import services
+    from tests.applications.conftest import attach_required, craftsman_post, save_draft
+    from tests.conftest import login
+    from tests.factories import RoundFactory, district, make_user
+
+    enterprise = make_user(Role.ENTERPRISE)
+    draft = save_draft(enterprise, RoundFactory(), craftsman_post())
+    attach_required(draft, enterprise)
+    application = services.application_submit(application=draft, by=enterprise)
+    attachment = application.attachments.get()
+    login(client, make_user(Role.DISTRICT_REVIEWER, district=district("wuxing")))
+
+    review = client.get(f"/review/applications/{application.pk}/")
+    assert review.status_code == 200 and f"/attachments/{attachment.pk}/?inline=1" in review.content.decode()
+    assert directives(review.headers["Content-Security-Policy"])["frame-src"] == ["'self'"]
+    assert directives(review.headers["Content-Security-Policy"])["frame-ancestors"] == ["'none'"]
+    assert directives(client.get("/review/queue/").headers["Content-Security-Policy"])["frame-src"] == ["'none'"]
+
+    inline = client.get(f"/attachments/{attachment.pk}/?inline=1")
+    policy = directives(inline.headers["Content-Security-Policy"])
+    assert inline.headers["X-Frame-Options"] == "SAMEORIGIN" and policy["frame-ancestors"] == ["'self'"]
+    assert "sandbox" in policy and policy["default-src"] == ["'none'"]
+    assert not inline.headers.get("Content-Disposition", "").startswith("attachment")
+
+    download = client.get(f"/attachments/{attachment.pk}/")
+    assert (
+        download.headers["X-Frame-Options"] == "DENY"
+        and "frame-ancestors" not in download.headers["Content-Security-Policy"]
+    )
+    assert download.headers["Content-Disposition"].startswith("attachment")

@@ -66,3 +66,34 @@ def test_staff_take_an_application_through_review_and_notice_to_an_award(new_pag
     home.get_by_role("link", name="我的资助").click()
     assert "200,000.00" in home.get_by_test_id("award-total").first.inner_text()
     shot(home, "enterprise-award")
+
+
+def test_the_reviewer_reads_the_uploaded_pdf_inside_the_review_page(new_page, shot):
+    # The review page shows each uploaded PDF in an <object>. Chromium loads it as a frame: until the review page
+    # allowed same-origin frames and the inline preview allowed being framed by the portal, the browser refused it
+    # (a CSP violation in the console) and showed only the fallback link.
+    from weasyprint import HTML
+
+    from tests.factories import pdf_upload
+
+    enterprise = make_user(Role.ENTERPRISE)
+    draft = save_draft(enterprise, RoundFactory(), craftsman_post(person_resident_id=make_resident_id(78)))
+    upload = pdf_upload("推荐表.pdf", HTML(string="<h1>推荐表</h1>").write_pdf())
+    services.attachment_add(application=draft, requirement=draft.round.materials.get(), upload=upload, by=enterprise)
+    application = services.application_submit(application=draft, by=enterprise)
+    attachment = application.attachments.get()
+
+    district = staff_page(new_page, Role.DISTRICT_REVIEWER, district=application.district)
+    console = []
+    district.on("console", lambda message: console.append(message.text))
+    with district.expect_response(lambda r: r.url.endswith(f"/attachments/{attachment.pk}/?inline=1")) as preview:
+        district.get_by_role("link", name=application.number).click()
+    assert preview.value.status == 200
+    district.wait_for_function(
+        "n => [...document.querySelectorAll('object')].some(o => o.data.endsWith(n))", arg=f"/{attachment.pk}/?inline=1"
+    )
+    district.wait_for_timeout(500)  # let the browser decide on the frame (a refusal is logged to the console)
+    assert not [m for m in console if "Content Security Policy" in m or "X-Frame-Options" in m], console
+    assert any(frame.url.endswith(f"/attachments/{attachment.pk}/?inline=1") for frame in district.frames)
+    assert not district.get_by_role("link", name="下载查看").is_visible()  # the fallback is not shown
+    shot(district, "pdf-preview")
