@@ -4,14 +4,16 @@ to an unregistered organisation lists."""
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Min, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
 
 from huzhou_craftsman.accounts.models import Organisation
 from subsidies import rules
 
 from . import schemes
-from .models import Application
+from .models import Application, Person
 from .official_lists import OfficialListRow, RowStatus
 from .schemes import registry
 from .schemes.craftsman_title import PROVINCIAL_TITLES
@@ -52,27 +54,39 @@ class PersonClaims:
     top_ups: list  # subsidies.calculator.TopUp: a higher title and what it would still pay (就高)
 
 
-PEOPLE_SHOWN = 50
+PEOPLE_PAGE = 50
 
 
-def people_claims(organisation: Organisation) -> list[PersonClaims]:
+def people_claims(organisation: Organisation, page: int | str = 1) -> Page:
     """可以申领什么, per person: for each person of the organisation's applications, offers and awards, what they hold
     or wait for here, and what a higher title would still pay under the policy in force (就高: what they hold in
     active awards of such a scheme counted, wherever it was awarded — as every estimate counts it — and what waits
-    for them here as if it were awarded)."""
+    for them here as if it were awarded).
+
+    A page of ``PEOPLE_PAGE`` people in the order of their names (``page``: its number, as the query string gives
+    it); ``object_list`` holds their ``PersonClaims``."""
     from subsidies import calculator  # the calculator reads applications; imported here, never at import time
 
+    mine = Application.objects.filter(organisation=organisation, person__isnull=False).exclude(
+        state__in=(State.DRAFT, State.WITHDRAWN, State.REJECTED)
+    )
+    # In the order of the names this organisation entered (never the registered name of a number it typed).
+    entered = NullIf(Min("applications__entered_name", filter=Q(applications__in=mine)), Value(""))
+    people = Paginator(
+        Person.objects.filter(pk__in=mine.values("person_id"))
+        .annotate(shown=Coalesce(entered, "name"))
+        .order_by("shown", "pk"),
+        PEOPLE_PAGE,
+    )
+    shown = people.get_page(page)
     applications = list(
-        Application.objects.filter(organisation=organisation, person__isnull=False)
-        .exclude(state__in=(State.DRAFT, State.WITHDRAWN, State.REJECTED))
-        .select_related("person", "award")
-        .order_by("person_id", "-created_at")
+        mine.filter(person__in=list(shown.object_list)).select_related("person", "award").order_by("-created_at")
     )
     by_person: dict[int, list[Application]] = {}
+    for person in shown.object_list:  # in the page's order
+        by_person[person.pk] = []
     for application in applications:
-        if len(by_person) >= PEOPLE_SHOWN and application.person_id not in by_person:
-            continue
-        by_person.setdefault(application.person_id, []).append(application)
+        by_person[application.person_id].append(application)
     counted = [code for code, scheme in registry.SCHEMES.items() if scheme.counts_already_received()]
     received: dict[tuple[int, str], Decimal] = {
         (row["person_id"], row["scheme"]): row["total"]
@@ -82,6 +96,8 @@ def people_claims(organisation: Organisation) -> list[PersonClaims]:
     memo: dict[tuple[str, Decimal], list] = {}
     found = []
     for person_id, held_here in by_person.items():
+        if not held_here:  # withdrawn between the two reads
+            continue
         person = held_here[0].person
         held = []
         for application in held_here:
@@ -109,7 +125,8 @@ def people_claims(organisation: Organisation) -> list[PersonClaims]:
             more += memo[key]
         # The name as this organisation entered it (never the registered name of a number it typed).
         found.append(PersonClaims(held_here[0].person_display_name, person.masked_resident_id, held, more))
-    return sorted(found, key=lambda p: p.name)
+    shown.object_list = found
+    return shown
 
 
 @dataclass(frozen=True)

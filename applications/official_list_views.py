@@ -194,8 +194,8 @@ def invitation_letter(request, uscc):
 @allowed("application.apply")
 def people_claims(request):
     """可以申领什么, per person of the organisation (its own page, so the home stays a short read)."""
-    people = official_list_selectors.people_claims(request.user.organisation)
-    return render(request, "official_lists/people.html", {"people": people})
+    page = official_list_selectors.people_claims(request.user.organisation, request.GET.get("page", 1))
+    return render(request, "official_lists/people.html", {"people": page.object_list, "page": page})
 
 
 def _offer(request, pk) -> Application:

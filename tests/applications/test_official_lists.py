@@ -669,3 +669,31 @@ def test_the_enterprise_sees_per_person_what_is_held_and_what_a_higher_title_wou
     page = client.get(reverse("people-claims")).content.decode()
     assert "本单位人员：已有资助与更高称号还可获得" in page and "+190,000.00" in page and "钱立新" in page
     assert "孙小梅" in page and make_resident_id(3) not in page
+
+
+def test_the_people_page_shows_everyone_a_page_at_a_time_in_the_order_of_the_entered_names(client, monkeypatch):
+    from django.urls import reverse
+
+    from applications import official_list_selectors
+    from tests.conftest import login
+
+    monkeypatch.setattr(official_list_selectors, "PEOPLE_PAGE", 2)
+    enterprise = make_user(Role.ENTERPRISE)
+    names = {11: "丁五", 12: "丙四", 13: "乙三", 14: "甲二", 15: "王一"}
+    for seq, name in names.items():
+        submitted(
+            enterprise, RoundFactory(), craftsman_post(person_resident_id=make_resident_id(seq), person_name=name)
+        )
+    # a person registered under another name (another organisation typed it first) is listed by the name entered here
+    Person.objects.filter(resident_id=make_resident_id(15)).update(name="张未录")
+
+    pages = [official_list_selectors.people_claims(enterprise.organisation, n) for n in (1, 2, 3)]
+    shown = [p.name for page in pages for p in page]
+    assert shown == sorted(names.values()) and len(set(shown)) == 5  # nobody lost, nobody twice
+    assert [len(page.object_list) for page in pages] == [2, 2, 1] and pages[0].paginator.count == 5
+
+    login(client, enterprise)
+    second = client.get(reverse("people-claims"), {"page": 2}).content.decode()
+    assert "共 5 人" in second and "第 2 / 3 页" in second and "张未录" not in second
+    assert all(name in second for name in shown[2:4]) and not any(name in second for name in shown[:2])
+    assert client.get(reverse("people-claims"), {"page": "x"}).status_code == 200  # a bad page number: the first
