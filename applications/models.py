@@ -451,7 +451,11 @@ class Notification(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="notifications")
     application = models.ForeignKey(Application, on_delete=models.CASCADE, null=True, related_name="notifications")
-    message = models.CharField(_("消息"), max_length=500)
+    message = models.CharField(_("消息"), max_length=500)  # in the portal's official language, as e-mailed
+    # What it says, for the inbox in the reader's language (applications.notifications.TEXTS); empty on rows written
+    # before kinds existed, which show ``message``.
+    kind = models.CharField(_("类型"), max_length=40, blank=True, default="")
+    params = models.JSONField(_("参数"), default=dict, blank=True)
     created_at = models.DateTimeField(_("时间"), default=timezone.now)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)
@@ -464,6 +468,13 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.message
+
+    @property
+    def text(self) -> str:
+        """What it says, in the active language (the stored message for rows without a kind)."""
+        from .notifications import TEXTS, notification_text  # notifications imports this module
+
+        return notification_text(self.kind, self.params) if self.kind in TEXTS else self.message
 
 
 class PublicNotice(models.Model):

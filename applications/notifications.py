@@ -10,14 +10,17 @@ import time
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huzhou_craftsman.background import publish
 
 from .models import Application, Notification
+from .workflow import Action
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +42,54 @@ _batch_lock = threading.Lock()
 _batch_window_ends = 0.0
 
 
-def notification_create(*, application: Application, message: str) -> Notification:
-    """Write a notification for the application's organisation; e-mail it once the caller's transaction commits."""
-    notification = Notification.objects.create(
-        organisation_id=application.organisation_id, application=application, message=message[:500]
+# What the organisation is told, by kind: after each move of the workflow (its action's code), and when official
+# lists offer it awards. A notification keeps its kind and parameters, so that the inbox shows it in the reader's
+# language; its ``message`` is the text in the portal's official language, as e-mailed.
+OFFERS_WAITING = "offers_waiting"
+TEXTS = {
+    Action.SUBMIT: gettext_lazy("申报 %(number)s 已提交，等待区县审核。"),
+    Action.RESUBMIT: gettext_lazy("申报 %(number)s 已补正并重新提交。"),
+    Action.WITHDRAW: gettext_lazy("申报 %(number)s 已撤回。"),
+    Action.DISTRICT_PASS: gettext_lazy("申报 %(number)s 已通过区县初审，进入市级复审。"),
+    Action.DISTRICT_RETURN: gettext_lazy("申报 %(number)s 被退回补正：%(reason)s"),
+    Action.DISTRICT_REJECT: gettext_lazy("申报 %(number)s 未通过区县初审：%(reason)s"),
+    Action.CITY_PASS: gettext_lazy("申报 %(number)s 已通过市级复审，等待审批。"),
+    Action.CITY_RETURN: gettext_lazy("申报 %(number)s 被退回补正：%(reason)s"),
+    Action.CITY_REJECT: gettext_lazy("申报 %(number)s 未通过市级复审：%(reason)s"),
+    Action.APPROVE: gettext_lazy("申报 %(number)s 已通过市级审批，将进行公示。"),
+    Action.APPROVAL_REJECT: gettext_lazy("申报 %(number)s 未获批准：%(reason)s"),
+    Action.OPEN_NOTICE: gettext_lazy("申报 %(number)s 正在公示。"),
+    Action.OBJECT: gettext_lazy("申报 %(number)s 在公示期间收到异议，退回市级复审。"),
+    Action.CLOSE_NOTICE: gettext_lazy("申报 %(number)s 公示期满，已批准。"),
+    Action.CONFIRM: gettext_lazy("资助 %(number)s 已确认领取，等待区县核对。"),
+    Action.DECLINE: gettext_lazy("资助 %(number)s 已放弃领取。"),
+    Action.LIST_CHECK_PASS: gettext_lazy("资助 %(number)s 已通过区县核对，等待市级审批。"),
+    Action.LIST_CHECK_REJECT: gettext_lazy("资助 %(number)s 未通过区县核对：%(reason)s"),
+    Action.LIST_CHECK_RETURN: gettext_lazy("资助 %(number)s 被区县退回更正：%(reason)s。请更正后重新确认领取。"),
+    OFFERS_WAITING: gettext_lazy("您有 %(n)s 项免申即享资助待确认，请在首页“待确认资助”中核对并确认。"),
+}
+
+
+def notification_text(kind: str, params: dict, language: str | None = None) -> str:
+    """The text of a notification of this kind, in ``language`` (default: the active one)."""
+    with translation.override(language or translation.get_language()):
+        return str(TEXTS[kind]) % params
+
+
+def notification_row(*, organisation_id: int, kind: str, params: dict, application=None) -> Notification:
+    """An unsaved notification: its kind and parameters, and its text in the portal's official language."""
+    message = notification_text(kind, params, settings.LANGUAGE_CODE)
+    return Notification(
+        organisation_id=organisation_id, application=application, kind=kind, params=params, message=message[:500]
     )
+
+
+def notification_create(*, application: Application, kind: str, params: dict) -> Notification:
+    """Write a notification for the application's organisation; e-mail it once the caller's transaction commits."""
+    notification = notification_row(
+        organisation_id=application.organisation_id, application=application, kind=kind, params=params
+    )
+    notification.save()
     # Our own on-commit callback rather than ``delay_on_commit``, whose broker errors would escape into the view
     # after the decision had committed.
     transaction.on_commit(partial(notification_email_enqueue, notification.pk))

@@ -27,6 +27,7 @@ from subsidies import rules
 from . import schemes
 from .claims import claim_keys_register
 from .models import Application, ApplicationVersion, ClaimKey, Notification, Person, Round
+from .notifications import OFFERS_WAITING, notification_row
 from .official_list_rows import ListRow, RowChecker, read_rows
 from .official_lists import KIND_SCHEMES, UNMATCHED, ListKind, OfficialList, OfficialListRow, RowStatus
 from .schemes.base import normalise_document_number
@@ -400,9 +401,8 @@ def _offered_keys(official_list: OfficialList, scheme, records: list[OfficialLis
 def _notify(counts: Counter) -> None:
     """One message per organisation: how many awards wait for its confirmation (organisation id → offers)."""
     Notification.objects.bulk_create(
-        Notification(organisation_id=org, message=_("您有 %(n)s 项免申即享资助待确认，请在首页“待确认资助”中核对并确认。") % {"n": n})
-        for org, n in counts.items()
-    )  # fmt: skip
+        notification_row(organisation_id=org, kind=OFFERS_WAITING, params={"n": n}) for org, n in counts.items()
+    )
 
 
 def _offer_pending(pending: list[OfficialListRow], organisations: dict[str, Organisation]) -> list[Application]:

@@ -29,29 +29,6 @@ STAGE_OF = {
     Action.LIST_CHECK_RETURN: Stage.DISTRICT,
 }
 
-# What the enterprise is told after each move (in its portal inbox and by e-mail).
-MESSAGES = {
-    Action.SUBMIT: _("申报 %(number)s 已提交，等待区县审核。"),
-    Action.RESUBMIT: _("申报 %(number)s 已补正并重新提交。"),
-    Action.WITHDRAW: _("申报 %(number)s 已撤回。"),
-    Action.DISTRICT_PASS: _("申报 %(number)s 已通过区县初审，进入市级复审。"),
-    Action.DISTRICT_RETURN: _("申报 %(number)s 被退回补正：%(reason)s"),
-    Action.DISTRICT_REJECT: _("申报 %(number)s 未通过区县初审：%(reason)s"),
-    Action.CITY_PASS: _("申报 %(number)s 已通过市级复审，等待审批。"),
-    Action.CITY_RETURN: _("申报 %(number)s 被退回补正：%(reason)s"),
-    Action.CITY_REJECT: _("申报 %(number)s 未通过市级复审：%(reason)s"),
-    Action.APPROVE: _("申报 %(number)s 已通过市级审批，将进行公示。"),
-    Action.APPROVAL_REJECT: _("申报 %(number)s 未获批准：%(reason)s"),
-    Action.OPEN_NOTICE: _("申报 %(number)s 正在公示。"),
-    Action.OBJECT: _("申报 %(number)s 在公示期间收到异议，退回市级复审。"),
-    Action.CLOSE_NOTICE: _("申报 %(number)s 公示期满，已批准。"),
-    Action.CONFIRM: _("资助 %(number)s 已确认领取，等待区县核对。"),
-    Action.DECLINE: _("资助 %(number)s 已放弃领取。"),
-    Action.LIST_CHECK_PASS: _("资助 %(number)s 已通过区县核对，等待市级审批。"),
-    Action.LIST_CHECK_REJECT: _("资助 %(number)s 未通过区县核对：%(reason)s"),
-    Action.LIST_CHECK_RETURN: _("资助 %(number)s 被区县退回更正：%(reason)s。请更正后重新确认领取。"),
-}
-
 
 def _ensure_separation_of_duties(application: Application, stage: Stage, by: User) -> None:
     earlier = ReviewDecision.objects.filter(application=application, decided_by=by).exclude(stage=stage)
@@ -109,6 +86,6 @@ def application_transition(
         reason=reason,
     )
     notification_create(
-        application=application, message=MESSAGES[Action(action)] % {"number": application.number, "reason": reason}
+        application=application, kind=Action(action).value, params={"number": application.number, "reason": reason}
     )
     return application

@@ -49,7 +49,7 @@ def enterprise_home(request):
             "open_rounds": open_rounds,
             # The list links to the application by its id: its row (with its large details) is not read.
             "notifications": organisation.notifications.only(
-                "organisation_id", "created_at", "message", "application_id"
+                "organisation_id", "created_at", "message", "kind", "params", "application_id"
             )[:10],
             # 免申即享: awards from official lists waiting for confirmation, and what else the organisation could claim.
             "offers": official_list_selectors.offers_for(organisation)[:50],

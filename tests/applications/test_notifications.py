@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from applications import notifications, tasks
 from applications.models import Application, Notification
+from applications.services import application_return
 from applications.workflow import State
 from huzhou_craftsman.accounts.roles import Role
 from tests.applications.test_review import decide, submitted
@@ -187,3 +188,33 @@ def test_a_batch_the_broker_refused_is_tried_again_by_the_next_notification(fake
     assert not notifications.notification_email_enqueue(1)  # logged; the sweep sends it later
     monkeypatch.setattr(tasks.send_notification_emails, "apply_async", lambda args, **kw: fake_broker.append(kw))
     assert notifications.notification_email_enqueue(2) and len(fake_broker) == 1
+
+
+def test_the_inbox_shows_each_notification_in_the_readers_language_and_the_email_in_chinese(client, enterprise_user):
+    # A notification keeps its kind and parameters: the inbox writes it in the language of the page, while the
+    # stored message (and the e-mail) stay in the portal's official language. Rows written before kinds existed
+    # show their stored message, marked with its own language.
+    application = submitted(enterprise_user)
+    reviewer = make_user(Role.DISTRICT_REVIEWER, district=district("wuxing"))
+    with translation.override("en"):  # the reviewer works in English: the stored message is Chinese all the same
+        application_return(
+            application=application, by=reviewer, items=[{"field": "", "note": "推荐表未盖章"}],
+            deadline=timezone.localdate() + timedelta(days=7),
+        )  # fmt: skip
+    returned = Notification.objects.get(application=application, kind="district_return")
+    assert returned.params == {"number": application.number, "reason": "推荐表未盖章"}
+    assert returned.message == f"申报 {application.number} 被退回补正：推荐表未盖章"
+    Notification.objects.create(organisation=enterprise_user.organisation, message="旧消息")
+
+    login(client, enterprise_user)
+    chinese = client.get(reverse("enterprise-home")).content.decode()
+    assert f"申报 {application.number} 被退回补正：推荐表未盖章" in chinese
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(reverse("enterprise-home")).content.decode()
+    assert f"{application.number}" in english and f"申报 {application.number} 被退回补正" not in english
+    assert "推荐表未盖章" in english  # the reviewer's reason stays as written
+    assert '<span lang="zh-Hans">旧消息</span>' in english
+
+    # and so is the e-mail
+    email = notifications.notification_email(returned, ["hr@example.com"])
+    assert email.body.startswith(f"申报 {application.number} 被退回补正：推荐表未盖章")
