@@ -358,7 +358,7 @@ def application_submit(*, application: Application | int, by: User, request=None
     require(by, "application.act", head)
     if head.state not in (State.DRAFT, State.RETURNED):
         # A second click or a second tab: the first submission already went through.
-        raise ValidationError(_("这份申报已经提交，无需重复提交。"))
+        raise ValidationError(_("这份申报已经提交，无需重复提交。"), code="already_submitted")
     # Then, under the lock, everything the checks, the estimate and the snapshot read: the row with its joins and
     # the sum of the person's awards (就高不重复) as a column of the same read, and the prefetches.
     application = (

@@ -185,7 +185,11 @@ def application_submit(request, pk):
     except Application.DoesNotExist:
         raise Http404 from None
     except ValidationError as error:
-        report_errors(request, error)
+        if getattr(error, "code", None) == "already_submitted":
+            # A double click (its page follows this answer, not the first one's) or a second tab: not an error.
+            messages.info(request, error.message)
+        else:
+            report_errors(request, error)
     else:
         messages.success(request, _("申报已提交，请等待区县人力社保部门审核。"))
     return redirect("application-detail", pk=pk)

@@ -46,6 +46,18 @@ def test_upload_and_submit_through_the_pages(owner_client, enterprise_user, craf
     assert application.state == "submitted"
 
 
+def test_a_second_click_on_submit_says_it_is_submitted_without_an_error(owner_client, enterprise_user, craftsman_round):
+    # The page a double click lands on is the second POST's answer: it must not look like a failure.
+    application = save_draft(enterprise_user, craftsman_round, craftsman_post())
+    requirement = craftsman_round.materials.get()
+    owner_client.post(reverse("attachment-upload", args=[application.pk, requirement.pk]), {"file": pdf_upload()})
+    owner_client.post(reverse("application-submit", args=[application.pk]), follow=True)  # its messages shown
+    second = owner_client.post(reverse("application-submit", args=[application.pk]), follow=True)
+    shown = [(m.level_tag, str(m)) for m in second.context["messages"]]
+    assert shown == [("info", "这份申报已经提交，无需重复提交。")]
+    assert 'class="alert alert-info' in second.content.decode()
+
+
 def test_submit_problems_are_shown_as_messages(owner_client, enterprise_user, craftsman_round):
     application = save_draft(enterprise_user, craftsman_round, {"route": "selection"})
     page = owner_client.post(reverse("application-submit", args=[application.pk]), follow=True).content.decode()
