@@ -39,9 +39,9 @@ def state_name(target_type: str, code: str) -> str:
 
 @register.filter
 def text_lang(text) -> str:
-    """``lang="{{ n.message|text_lang }}"``: "zh-Hans" for stored text with Chinese characters, else "en".
+    """``lang="{{ text|text_lang }}"``: "zh-Hans" for stored text with Chinese characters, else "en".
 
-    Messages are stored as written (and e-mailed) in the language of that moment; the page marks their language
-    instead of pretending they are in the reader's.
+    For text shown as it was stored (a notification written before notifications kept their kind): the page marks
+    its language instead of pretending it is in the reader's.
     """
     return "zh-Hans" if any("\u3400" <= c <= "\u9fff" for c in str(text)) else "en"
