@@ -127,6 +127,14 @@ def queue_rows(queryset: QuerySet[Application]):
     return queryset.values_list(*QUEUE_COLUMNS)
 
 
+def page_number(params) -> int:
+    """The page asked for in the query string (``?page=``): 1 when missing or not a number, at most 10,000."""
+    try:
+        return max(1, min(int(params.get("page", 1)), 10_000))
+    except ValueError:
+        return 1
+
+
 class Page:
     """A page of results found without counting the whole table: one extra row tells whether a next page exists."""
 

@@ -16,18 +16,14 @@ from huzhou_craftsman.accounts.models import AuditEvent, Organisation
 from . import review, schemes, selectors, services, workflow
 from .claims import number_for, related_claims
 from .models import Application
-from .queue import Page, QueueRow, queue_for, queue_rows
+from .queue import Page, QueueRow, page_number, queue_for, queue_rows
 from .review_forms import BulkForm, CommentForm, DecisionForm, ReturnForm
 
 
 @allowed("review.view")
 def review_queue(request):
     filterset, queryset, sort = queue_for(request.user, request.GET)
-    try:
-        number = int(request.GET.get("page", 1))
-    except ValueError:
-        number = 1
-    page = Page(queue_rows(queryset), number, row=QueueRow)
+    page = Page(queue_rows(queryset), page_number(request.GET), row=QueueRow)
     pending_organisations = 0
     if scope_of(request.user) == DISTRICT:
         pending_organisations = Organisation.objects.filter(

@@ -110,10 +110,10 @@ HOME_COLUMNS = (
 )  # fmt: skip
 
 
-def home_rows(user: User, limit: int = 100, offset: int = 0) -> list[HomeRow]:
-    """The applications of the enterprise home's table, most recently changed first (only the columns shown)."""
-    rows = applications_visible_to(user).select_related(None).order_by("-updated_at", "-pk").values_list(*HOME_COLUMNS)
-    return [HomeRow(*values) for values in rows[offset : offset + limit]]
+def home_rows(user: User) -> QuerySet:
+    """The applications of the enterprise home's table, most recently changed first, as the values of ``HomeRow``
+    (only the columns shown)."""
+    return applications_visible_to(user).select_related(None).order_by("-updated_at", "-pk").values_list(*HOME_COLUMNS)
 
 
 @lru_cache(maxsize=1)

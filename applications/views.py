@@ -19,33 +19,24 @@ from . import official_list_selectors, schemes, selectors, services
 from .claims import claim_clashes
 from .forms import ApprenticeFormSet, AttachmentForm, RosterUploadForm, WithdrawForm
 from .models import Application, MaterialRequirement
+from .queue import Page, page_number
 from .roster import read_roster, roster_template
 
 HOME_PAGE = 50
-
-
-def _page_number(request) -> int:
-    try:
-        return max(1, min(int(request.GET.get("page", 1)), 10_000))
-    except ValueError:
-        return 1
 
 
 @allowed("application.apply")
 def enterprise_home(request):
     organisation = request.user.organisation
     open_rounds = list(selectors.open_rounds())  # read once: the side list and "what can be claimed" both show them
-    # 50 applications a page, most recently changed first; one row more than shown says whether a next page exists.
-    page = _page_number(request)
-    rows = selectors.home_rows(request.user, limit=HOME_PAGE + 1, offset=(page - 1) * HOME_PAGE)
+    # 50 applications a page, most recently changed first, without counting them (as the reviewers' queue).
+    page = Page(selectors.home_rows(request.user), page_number(request.GET), size=HOME_PAGE, row=selectors.HomeRow)
     return render(
         request,
         "applications/enterprise_home.html",
         {
             "organisation": organisation,
-            "applications": rows[:HOME_PAGE],
             "page": page,
-            "has_next": len(rows) > HOME_PAGE,
             "open_rounds": open_rounds,
             # The list links to the application by its id: its row (with its large details) is not read.
             "notifications": organisation.notifications.only(
